@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Entry point behind `npm start` and `npm test` on a fresh machine: makes sure go-task is
+# built (the one tool needed to read Taskfile.yml), then hands over to `task <name>`.
+# Every task installs what it needs through build/toolchain.sh, so this stays tiny.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+[ $# -ge 1 ] || fail "usage: build/run.sh <task> [args...]  (see Taskfile.yml, or run: task --list)"
+"$SPATE_ROOT/build/toolchain.sh" task
+export PATH="$SPATE_BIN:$PATH"
+cd "$SPATE_ROOT"
+exec task "$@"

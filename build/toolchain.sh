@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Installs or builds every tool spate runs, pinned by build/versions.env, cached under $SPATE_CACHE
+# (default ~/.cache/spate), idempotent: a tool already built at its pinned version is reused.
+#
+#   build/toolchain.sh [all|task|k6|kafka|minio|debian|node]...   (default: all)
+#   build/toolchain.sh env     prints the environment that puts the tools on PATH
+#
+# Each tool lives in its own versioned directory and is linked into $SPATE_CACHE/bin.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$SPATE_BIN" "$SPATE_CACHE/logs"
+
+link() { ln -sfn "$1" "$SPATE_BIN/$(basename "$1")"; }
+
+need_go() {
+  need_cmd go "install Go >= 1.23 (https://go.dev/doc/install) or your distribution's golang package"
+}
+
+go_install() { # go_install <dir> <module@version> <label>
+  local dir=$1 mod=$2 label=$3
+  mkdir -p "$dir.tmp"
+  with_progress "go install $mod" "$SPATE_CACHE/logs/$label.log" \
+    env GOBIN="$dir.tmp" CGO_ENABLED=0 go install "$mod"
+  rm -rf "$dir" && mv "$dir.tmp" "$dir"
+}
+
+ensure_task() {
+  local dir="$SPATE_CACHE/task-$TASK_VERSION"
+  if [ ! -x "$dir/task" ]; then
+    need_go
+    step "building go-task $TASK_VERSION (first run only)"
+    go_install "$dir" "github.com/go-task/task/v3/cmd/task@$TASK_VERSION" "task-$TASK_VERSION"
+  fi
+  link "$dir/task"
+}
+
+ensure_minio() {
+  local dir="$SPATE_CACHE/minio-$MINIO_VERSION"
+  if [ ! -x "$dir/minio" ]; then
+    need_go
+    step "building MinIO $MINIO_VERSION (first run only, several minutes on 2 cores)"
+    go_install "$dir" "github.com/minio/minio@$MINIO_VERSION" "minio-$MINIO_VERSION"
+  fi
+  link "$dir/minio"
+}
+
+# k6's cache key covers the pinned versions and spate's own extension source, so editing
+# k6ext/ rebuilds k6 and nothing else does.
+k6_key() {
+  { echo "$K6_VERSION $XK6_VERSION $XK6_REDIS_VERSION"
+    (cd "$SPATE_ROOT/k6ext" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) | LC_ALL=C sort | xargs sha256sum)
+  } | sha256sum | cut -c1-12
+}
+
+ensure_k6() {
+  local dir="$SPATE_CACHE/k6-$K6_VERSION-$(k6_key)"
+  if [ ! -x "$dir/k6" ]; then
+    need_go
+    local xk6dir="$SPATE_CACHE/xk6-$XK6_VERSION"
+    if [ ! -x "$xk6dir/xk6" ]; then
+      step "installing xk6 $XK6_VERSION"
+      go_install "$xk6dir" "go.k6.io/xk6@$XK6_VERSION" "xk6-$XK6_VERSION"
+    fi
+    step "building k6 $K6_VERSION with spate's k6/x/kafka and xk6-redis $XK6_REDIS_VERSION (first run only, a few minutes)"
+    mkdir -p "$dir.tmp"
+    with_progress "xk6 build" "$SPATE_CACHE/logs/k6-build.log" \
+      env CGO_ENABLED=0 K6_AUTO_EXTENSION_RESOLUTION=false "$xk6dir/xk6" build "$K6_VERSION" \
+        --with "github.com/grafana/xk6-redis@$XK6_REDIS_VERSION" \
+        --with "spate.local/xk6-kafka=$SPATE_ROOT/k6ext/kafka" \
+        --output "$dir.tmp/k6"
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  fi
+  link "$dir/k6"
+}
+
+ensure_kafka() {
+  local dir="$SPATE_CACHE/kafka-$KAFKA_VERSION"
+  if [ ! -f "$dir/.complete" ]; then
+    need_cmd java "install OpenJDK 17 (Debian: apt-get install openjdk-17-jre-headless)"
+    need_cmd mvn "install Maven (Debian: apt-get install maven)"
+    local jv
+    jv=$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
+    [ "${jv%%.*}" -ge 17 ] 2>/dev/null || fail "Kafka $KAFKA_VERSION needs Java 17 or newer, found Java '$jv'; install OpenJDK 17 and put it first on PATH"
+    step "fetching Apache Kafka $KAFKA_VERSION jars from Maven Central (first run only)"
+    rm -rf "$dir" && mkdir -p "$dir/libs"
+    with_progress "maven copy-dependencies" "$SPATE_CACHE/logs/kafka-$KAFKA_VERSION.log" \
+      mvn -B -f "$SPATE_ROOT/build/kafka/pom.xml" \
+        -Dmaven.repo.local="$SPATE_CACHE/m2" \
+        -Dkafka.version="$KAFKA_VERSION" -Dscala.binary.version="$SCALA_BINARY_VERSION" \
+        -Dlog4j.version="$LOG4J_VERSION" \
+        dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir/libs"
+    ls "$dir/libs"/kafka_"$SCALA_BINARY_VERSION"-"$KAFKA_VERSION".jar >/dev/null \
+      || fail "Maven finished but kafka_$SCALA_BINARY_VERSION-$KAFKA_VERSION.jar is missing; see $SPATE_CACHE/logs/kafka-$KAFKA_VERSION.log"
+    touch "$dir/.complete"
+  fi
+  ln -sfn "$dir" "$SPATE_CACHE/kafka"
+}
+
+ensure_debian() {
+  local missing=()
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
+  command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  # shellcheck disable=SC2206
+  local pkgs=($DEBIAN_PACKAGES)
+  command -v apt-get >/dev/null 2>&1 \
+    || fail "missing ${missing[*]} and this is not a Debian system; install ${pkgs[*]} with your package manager"
+  [ "$(id -u)" -eq 0 ] \
+    || fail "missing ${missing[*]}; install them as root: sudo apt-get install ${pkgs[*]}"
+  step "installing ${pkgs[*]} from Debian (first run only)"
+  # Keep the packages' init scripts from starting system-wide services on the default ports:
+  # spate starts its own instances on 127.0.0.1.
+  local policy=/usr/sbin/policy-rc.d placed=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && placed=1
+  fi
+  with_progress "apt-get update" "$SPATE_CACHE/logs/apt-update.log" apt-get update
+  with_progress "apt-get install" "$SPATE_CACHE/logs/apt-install.log" \
+    env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${pkgs[@]}"
+  [ $placed -eq 1 ] && rm -f "$policy"
+  return 0
+}
+
+ensure_node() {
+  need_cmd node "install Node.js >= 20.19 (https://nodejs.org or your distribution)"
+  need_cmd npm "install npm (it ships with Node.js)"
+  local v
+  v=$(node -p 'process.versions.node')
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+    || fail "Node.js $v is too old; spate needs Node.js >= 20.19"
+  local stamp="$SPATE_ROOT/node_modules/.spate-lock"
+  if [ ! -f "$stamp" ] || ! cmp -s "$SPATE_ROOT/package-lock.json" "$stamp"; then
+    step "installing npm dependencies (npm ci)"
+    with_progress "npm ci" "$SPATE_CACHE/logs/npm-ci.log" \
+      npm ci --prefix "$SPATE_ROOT" --no-audit --no-fund --cache "$SPATE_CACHE/npm"
+    cp "$SPATE_ROOT/package-lock.json" "$stamp"
+  fi
+}
+
+print_env() {
+  echo "export PATH=\"$SPATE_BIN:\$PATH\""
+  echo "export SPATE_CACHE=\"$SPATE_CACHE\""
+  echo "export KAFKA_HOME=\"$SPATE_CACHE/kafka\""
+  echo "export K6_AUTO_EXTENSION_RESOLUTION=false"
+}
+
+main() {
+  local targets=("$@")
+  [ ${#targets[@]} -eq 0 ] && targets=(all)
+  local t start=$SECONDS
+  for t in "${targets[@]}"; do
+    case "$t" in
+      all) ensure_node; ensure_debian; ensure_task; ensure_kafka; ensure_k6; ensure_minio ;;
+      task|k6|kafka|minio|debian|node) "ensure_$t" ;;
+      env) print_env; return 0 ;;
+      *) fail "unknown toolchain target '$t'; use one of: all task k6 kafka minio debian node env" ;;
+    esac
+  done
+  step "toolchain ready in $((SECONDS - start)) s (cache: $SPATE_CACHE)"
+}
+
+main "$@"

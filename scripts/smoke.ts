@@ -1,0 +1,60 @@
+// A short steady load into Kafka, gated by the producer-side thresholds.
+// The main job runs it against the local stack; env vars size it:
+//   SPATE_KAFKA_BROKERS  comma-separated brokers   (default 127.0.0.1:19092)
+//   SPATE_TOPIC          topic to produce to       (default spate-smoke)
+//   SPATE_RATE           batches per second        (default 50)
+//   SPATE_BATCH          messages per batch        (default 10)
+//   SPATE_DURATION       k6 duration               (default 10s)
+import exec from 'k6/execution'
+import { AdminClient, Producer } from 'k6/x/kafka'
+
+const env = (name: string, fallback: string): string => __ENV[name] || fallback
+const brokers = env('SPATE_KAFKA_BROKERS', '127.0.0.1:19092').split(',')
+const topic = env('SPATE_TOPIC', 'spate-smoke')
+const batch = Number(env('SPATE_BATCH', '10'))
+const runId = env('SPATE_RUN_ID', `smoke-${Date.now()}`)
+
+export const options = {
+  scenarios: {
+    smoke: {
+      executor: 'constant-arrival-rate',
+      rate: Number(env('SPATE_RATE', '50')),
+      timeUnit: '1s',
+      duration: env('SPATE_DURATION', '10s'),
+      preAllocatedVUs: 4,
+      maxVUs: 16,
+    },
+  },
+  thresholds: {
+    kafka_writer_error_count: ['count==0'],
+    dropped_iterations: ['count==0'],
+    kafka_writer_write_seconds: ['p(99)<1000'],
+  },
+}
+
+const producer = new Producer({ brokers, topic, requiredAcks: -1, share: `smoke-${__VU % 2}` })
+
+export function setup(): void {
+  const admin = new AdminClient({ brokers })
+  try {
+    admin.createTopic({ topic, numPartitions: 3, replicationFactor: 1 })
+  } finally {
+    admin.close()
+  }
+}
+
+export default function (): void {
+  const first = exec.scenario.iterationInTest * batch
+  const now = Date.now()
+  const messages = []
+  for (let i = 0; i < batch; i++) {
+    const seq = first + i
+    const key = `k${seq % 1000}`
+    messages.push({ key, value: JSON.stringify({ runId, seq, key, eventTime: now }), time: now })
+  }
+  producer.produce({ messages })
+}
+
+export function teardown(): void {
+  producer.close()
+}

@@ -1,0 +1,116 @@
+// Types for the `k6/x/kafka` module of spate's k6 build (k6ext/kafka). Its API is a subset of
+// xk6-kafka v2's; these declarations describe what the runtime accepts, with optional fields
+// optional and no enums that the runtime lacks.
+declare module 'k6/x/kafka' {
+  export type Bytes = string | ArrayBuffer | Uint8Array
+
+  export interface SASLConfig {
+    algorithm: 'plain' | 'scram-sha-256' | 'scram-sha-512'
+    username: string
+    password: string
+  }
+
+  export interface TLSConfig {
+    enabled: boolean
+    insecureSkipVerify?: boolean
+    caFile?: string
+    certFile?: string
+    keyFile?: string
+  }
+
+  export interface ConnectionConfig {
+    brokers: string[]
+    sasl?: SASLConfig
+    tls?: TLSConfig
+  }
+
+  export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
+
+  export interface ProducerConfig extends ConnectionConfig {
+    /** Default topic for messages that name none. */
+    topic?: string
+    /** -1 = all in-sync replicas (the default here), 1 = leader only, 0 = none. */
+    requiredAcks?: -1 | 0 | 1
+    /** Maximum records per batch. */
+    batchSize?: number
+    /** Maximum bytes per batch. */
+    batchBytes?: number
+    /** How long a partition's batch may wait for more records, in milliseconds. */
+    lingerMs?: number
+    compression?: Compression
+    maxInFlight?: number
+    clientId?: string
+    /** Producers with the same share key in one k6 process use one Kafka client. */
+    share?: string
+  }
+
+  export interface Message {
+    topic?: string
+    key?: Bytes
+    value: Bytes
+    headers?: Record<string, string>
+    /** Record timestamp: a Date or milliseconds since the epoch. */
+    time?: Date | number
+    partition?: number
+  }
+
+  export class Producer {
+    constructor(config: ProducerConfig)
+    /** Returns once every message is acknowledged; throws on any failure. */
+    produce(request: { messages: Message[] }): void
+    close(): void
+  }
+
+  export interface TopicConfig {
+    topic: string
+    numPartitions?: number
+    replicationFactor?: number
+    configEntries?: Record<string, string> | Array<{ configName: string; configValue: string }>
+  }
+
+  export class AdminClient {
+    constructor(config: ConnectionConfig)
+    /** True when created, false when the topic already existed. */
+    createTopic(config: TopicConfig): boolean
+    deleteTopic(topic: string): void
+    listTopics(): string[]
+    describeTopic(topic: string): { topic: string; partitions: number }
+    close(): void
+  }
+
+  export interface ConsumerConfig extends ConnectionConfig {
+    topic: string
+    groupId?: string
+    startOffset?: 'earliest' | 'latest'
+  }
+
+  export interface ConsumedMessage {
+    topic: string
+    partition: number
+    offset: number
+    key: string
+    value: string
+    headers: Record<string, string>
+    time: Date
+  }
+
+  export class Consumer {
+    constructor(config: ConsumerConfig)
+    /** Returns after maxMessages or timeoutMs (default 10000), whichever comes first. */
+    consume(request: { maxMessages: number; timeoutMs?: number }): ConsumedMessage[]
+    close(): void
+  }
+
+  export const SASL_PLAIN: 'plain'
+  export const SASL_SCRAM_SHA256: 'scram-sha-256'
+  export const SASL_SCRAM_SHA512: 'scram-sha-512'
+  export const CODEC_NONE: 'none'
+  export const CODEC_GZIP: 'gzip'
+  export const CODEC_SNAPPY: 'snappy'
+  export const CODEC_LZ4: 'lz4'
+  export const CODEC_ZSTD: 'zstd'
+  export const NANOSECOND: number
+  export const MICROSECOND: number
+  export const MILLISECOND: number
+  export const SECOND: number
+}

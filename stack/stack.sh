@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# The local stack: Kafka (KRaft), Redis, MinIO and Prometheus on 127.0.0.1.
+#
+#   stack/stack.sh up [service...]      start what is not running; reuse what is healthy
+#   stack/stack.sh down [service...]    stop exactly the PIDs that `up` recorded
+#   stack/stack.sh status               what runs where
+#   stack/stack.sh env                  connection settings for clients, as shell exports
+#
+# Services: kafka redis minio prometheus. Ports and the run directory come from stack/stack.env.
+set -euo pipefail
+. "$(dirname "$0")/../build/lib.sh"
+. "$SPATE_ROOT/stack/stack.env"
+
+SERVICES=(kafka redis minio prometheus)
+PIDS="$SPATE_RUN_DIR/pids"
+KAFKA_HOME="$SPATE_CACHE/kafka"
+export PATH="$SPATE_BIN:$PATH"
+
+port_of() {
+  case "$1" in
+    kafka) echo "$SPATE_KAFKA_PORT" ;;
+    redis) echo "$SPATE_REDIS_PORT" ;;
+    minio) echo "$SPATE_MINIO_PORT" ;;
+    prometheus) echo "$SPATE_PROMETHEUS_PORT" ;;
+  esac
+}
+
+port_var_of() {
+  case "$1" in
+    kafka) echo SPATE_KAFKA_PORT ;;
+    redis) echo SPATE_REDIS_PORT ;;
+    minio) echo SPATE_MINIO_PORT ;;
+    prometheus) echo SPATE_PROMETHEUS_PORT ;;
+  esac
+}
+
+log_of() { echo "$SPATE_RUN_DIR/$1/$1.log"; }
+
+# --- PID bookkeeping -------------------------------------------------------------------------
+# A PID file holds "<pid> <start time>"; the start time (field 22 of /proc/<pid>/stat) guards
+# against signalling an unrelated process that reused the PID after ours exited.
+
+start_time_of() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null; }
+
+recorded_pid() { # prints the recorded PID if that very process still runs
+  local f="$PIDS/$1.pid" pid st
+  [ -f "$f" ] || return 1
+  read -r pid st <"$f" || return 1
+  [ -n "$pid" ] && [ "$(start_time_of "$pid")" = "$st" ] && echo "$pid"
+}
+
+record_pid() { mkdir -p "$PIDS"; echo "$2 $(start_time_of "$2")" >"$PIDS/$1.pid"; }
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# --- readiness probes --------------------------------------------------------------------------
+
+kafka_java() { # kafka_java <heap> <main class> <args...>
+  local heap=$1; shift
+  java -Xms"$heap" -Xmx"$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$SPATE_ROOT/stack/kafka/log4j2.properties" \
+    -cp "$KAFKA_HOME/libs/*" "$@"
+}
+
+ready_kafka() { # a metadata request that succeeds, not just an open port
+  port_busy "$SPATE_KAFKA_PORT" || return 1
+  kafka_java 256m -XX:TieredStopAtLevel=1 org.apache.kafka.tools.TopicCommand \
+    --bootstrap-server "127.0.0.1:$SPATE_KAFKA_PORT" --list >/dev/null 2>&1
+}
+ready_redis() { [ "$(redis-cli -h 127.0.0.1 -p "$SPATE_REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
+ready_minio() { curl -fsS -o /dev/null "http://127.0.0.1:$SPATE_MINIO_PORT/minio/health/ready" 2>/dev/null; }
+ready_prometheus() { curl -fsS -o /dev/null "http://127.0.0.1:$SPATE_PROMETHEUS_PORT/-/ready" 2>/dev/null; }
+
+# --- starting ----------------------------------------------------------------------------------
+
+render() { # render <template> <output>: fills @VARIABLE@ placeholders from the environment
+  local line name out=$2
+  : >"$out"
+  while IFS= read -r line || [ -n "$line" ]; do
+    while [[ $line =~ @([A-Z0-9_]+)@ ]]; do
+      name=${BASH_REMATCH[1]}
+      [ -n "${!name:-}" ] || fail "$1 uses @$name@ but $name is not set"
+      line=${line//"@$name@"/${!name}}
+    done
+    printf '%s\n' "$line" >>"$out"
+  done <"$1"
+}
+
+launch() { # launch <service> <command...>: detached from this shell, output to the service log
+  local svc=$1; shift
+  mkdir -p "$SPATE_RUN_DIR/$svc"
+  echo "---- $(date -u +%FT%TZ) starting: $*" >>"$(log_of "$svc")"
+  setsid "$@" >>"$(log_of "$svc")" 2>&1 </dev/null &
+  local pid=$!
+  sleep 0.2
+  record_pid "$svc" "$pid"
+}
+
+start_kafka() {
+  [ -d "$KAFKA_HOME/libs" ] || fail "Kafka is not installed in $KAFKA_HOME; run build/toolchain.sh kafka"
+  local dir="$SPATE_RUN_DIR/kafka"
+  mkdir -p "$dir/data"
+  render "$SPATE_ROOT/stack/kafka/server.properties" "$dir/server.properties"
+  if [ ! -f "$dir/data/meta.properties" ]; then
+    step "formatting Kafka storage (first start)"
+    # A KRaft cluster id is 16 random bytes in unpadded base64url.
+    local cluster_id
+    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    kafka_java 256m kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" -g \
+      >>"$(log_of kafka)" 2>&1 || { tail -n 20 "$(log_of kafka)" >&2; fail "formatting Kafka storage in $dir/data failed (log above)"; }
+  fi
+  launch kafka java -Xms"$SPATE_KAFKA_HEAP" -Xmx"$SPATE_KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$SPATE_ROOT/stack/kafka/log4j2.properties" \
+    -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$dir/server.properties"
+}
+
+start_redis() {
+  need_cmd redis-server "run build/toolchain.sh debian (or apt-get install redis-server)"
+  mkdir -p "$SPATE_RUN_DIR/redis/data"
+  launch redis redis-server "$SPATE_ROOT/stack/redis/redis.conf" --port "$SPATE_REDIS_PORT" \
+    --dir "$SPATE_RUN_DIR/redis/data" --logfile ""
+}
+
+start_minio() {
+  [ -x "$SPATE_BIN/minio" ] || fail "MinIO is not installed in $SPATE_BIN; run build/toolchain.sh minio"
+  mkdir -p "$SPATE_RUN_DIR/minio/data"
+  # Credentials travel in the environment, never on a command line that the log records.
+  MINIO_ROOT_USER="$SPATE_S3_ACCESS_KEY_ID" MINIO_ROOT_PASSWORD="$SPATE_S3_SECRET_ACCESS_KEY" \
+    MINIO_BROWSER=off MINIO_UPDATE=off MINIO_REGION="$SPATE_S3_REGION" \
+    launch minio "$SPATE_BIN/minio" server --quiet --address "127.0.0.1:$SPATE_MINIO_PORT" "$SPATE_RUN_DIR/minio/data"
+}
+
+after_minio() { # the checkpoint bucket; 409 means it exists already
+  local code
+  # curl reads the credentials from stdin so they never show in the process list.
+  code=$(printf 'user = "%s:%s"\n' "$SPATE_S3_ACCESS_KEY_ID" "$SPATE_S3_SECRET_ACCESS_KEY" |
+    curl -sS -K - -o "$SPATE_RUN_DIR/minio/create-bucket.out" -w '%{http_code}' -X PUT \
+      --aws-sigv4 "aws:amz:$SPATE_S3_REGION:s3" "http://127.0.0.1:$SPATE_MINIO_PORT/$SPATE_S3_BUCKET") || true
+  case "$code" in
+    200|409) ;;
+    *) fail "creating bucket '$SPATE_S3_BUCKET' on MinIO failed with HTTP $code: $(head -c 300 "$SPATE_RUN_DIR/minio/create-bucket.out")" ;;
+  esac
+}
+
+start_prometheus() {
+  need_cmd prometheus "run build/toolchain.sh debian (or apt-get install prometheus)"
+  local dir="$SPATE_RUN_DIR/prometheus"
+  mkdir -p "$dir/data"
+  render "$SPATE_ROOT/stack/prometheus/prometheus.yml" "$dir/prometheus.yml"
+  launch prometheus prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
+    --web.listen-address="127.0.0.1:$SPATE_PROMETHEUS_PORT" --web.enable-remote-write-receiver \
+    --web.enable-lifecycle --enable-feature=native-histograms --storage.tsdb.retention.time=7d
+}
+
+up_one() {
+  local svc=$1 port pid start=$SECONDS
+  port=$(port_of "$svc")
+  if pid=$(recorded_pid "$svc"); then
+    if "ready_$svc"; then
+      step "$svc already running (pid $pid, 127.0.0.1:$port): reused"
+      return 0
+    fi
+    fail "$svc (pid $pid) is running but not healthy on 127.0.0.1:$port; see $(log_of "$svc"), or run stack/stack.sh down $svc and up again"
+  fi
+  rm -f "$PIDS/$svc.pid"
+  if port_busy "$port"; then
+    fail "port $port for $svc is already in use by another process; stop it or choose another port with $(port_var_of "$svc")=<port>"
+  fi
+  [ "$svc" = kafka ] && port_busy "$SPATE_KAFKA_CONTROLLER_PORT" && \
+    fail "port $SPATE_KAFKA_CONTROLLER_PORT for the Kafka controller is already in use; choose another with SPATE_KAFKA_CONTROLLER_PORT=<port>"
+  step "starting $svc on 127.0.0.1:$port"
+  "start_$svc"
+  pid=$(recorded_pid "$svc") || true
+  local timeout=60
+  until "ready_$svc"; do
+    if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+      printf '[spate] %s exited during start; last lines of %s:\n' "$svc" "$(log_of "$svc")" >&2
+      tail -n 30 "$(log_of "$svc")" >&2
+      rm -f "$PIDS/$svc.pid"
+      fail "$svc failed to start (log above)"
+    fi
+    if (( SECONDS - start > timeout )); then
+      printf '[spate] %s not ready after %d s; last lines of %s:\n' "$svc" "$timeout" "$(log_of "$svc")" >&2
+      tail -n 30 "$(log_of "$svc")" >&2
+      stop_one "$svc"
+      fail "$svc did not become ready within $timeout s (log above)"
+    fi
+    sleep 0.5
+  done
+  if declare -F "after_$svc" >/dev/null; then "after_$svc"; fi
+  step "$svc ready in $((SECONDS - start)) s (pid $pid)"
+}
+
+stop_one() {
+  local svc=$1 pid i
+  if ! pid=$(recorded_pid "$svc"); then
+    rm -f "$PIDS/$svc.pid"
+    return 0
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 150); do # up to 30 s for a clean shutdown (Kafka flushes its logs)
+    [ "$(start_time_of "$pid")" = "" ] && break
+    sleep 0.2
+  done
+  if [ -n "$(start_time_of "$pid")" ]; then
+    warn "$svc (pid $pid) did not stop within 30 s; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$PIDS/$svc.pid"
+  step "$svc stopped (pid $pid)"
+}
+
+status() {
+  printf '%-11s %-8s %-22s %-8s %s\n' SERVICE STATE ADDRESS PID LOG
+  local svc pid state
+  for svc in "${SERVICES[@]}"; do
+    if pid=$(recorded_pid "$svc"); then
+      if "ready_$svc"; then state=ready; else state=starting; fi
+    else
+      pid=-; state=stopped
+    fi
+    printf '%-11s %-8s %-22s %-8s %s\n' "$svc" "$state" "127.0.0.1:$(port_of "$svc")" "$pid" "$(log_of "$svc")"
+  done
+}
+
+print_env() { # values are shell-quoted: eval "$(stack/stack.sh env)" is safe for any password
+  local name
+  SPATE_KAFKA_BROKERS=127.0.0.1:$SPATE_KAFKA_PORT
+  SPATE_REDIS_URL=redis://127.0.0.1:$SPATE_REDIS_PORT
+  SPATE_S3_ENDPOINT=http://127.0.0.1:$SPATE_MINIO_PORT
+  SPATE_PROMETHEUS_URL=http://127.0.0.1:$SPATE_PROMETHEUS_PORT
+  for name in SPATE_KAFKA_BROKERS SPATE_REDIS_URL SPATE_S3_ENDPOINT SPATE_S3_BUCKET SPATE_S3_REGION \
+    SPATE_S3_ACCESS_KEY_ID SPATE_S3_SECRET_ACCESS_KEY SPATE_PROMETHEUS_URL; do
+    printf 'export %s=%q\n' "$name" "${!name}"
+  done
+}
+
+selected() { # the services named on the command line, or all of them
+  local s
+  if [ $# -eq 0 ]; then printf '%s\n' "${SERVICES[@]}"; return; fi
+  for s in "$@"; do
+    [[ " ${SERVICES[*]} " == *" $s "* ]] || fail "unknown service '$s'; use one of: ${SERVICES[*]}"
+    echo "$s"
+  done
+}
+
+main() {
+  local cmd=${1:-status}; shift || true
+  local svc
+  case "$cmd" in
+    up) for svc in $(selected "$@"); do up_one "$svc"; done; status ;;
+    down)
+      local list=() i
+      mapfile -t list < <(selected "$@")
+      for (( i=${#list[@]}-1; i>=0; i-- )); do stop_one "${list[i]}"; done ;;
+    status) status ;;
+    env) print_env ;;
+    *) fail "unknown command '$cmd'; use: stack/stack.sh up|down|status|env [service...]" ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,78 @@
+// Shared pieces for the tests: where the local stack listens, unique names, child processes.
+// Connection settings come from `stack/stack.sh env`, which `task test` evaluates first.
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { createServer, type Server } from 'node:net'
+import { join } from 'node:path'
+
+export const root = join(import.meta.dirname, '..')
+
+export function requireEnv (name: string): string {
+  const value = process.env[name]
+  if (!value) {
+    throw new Error(`${name} is not set; run the tests through \`npm test\` (or eval "$(stack/stack.sh env)" first)`)
+  }
+  return value
+}
+
+export const stack = {
+  kafkaBrokers: () => requireEnv('SPATE_KAFKA_BROKERS').split(','),
+  redisUrl: () => requireEnv('SPATE_REDIS_URL'),
+  s3Endpoint: () => requireEnv('SPATE_S3_ENDPOINT'),
+  s3Bucket: () => requireEnv('SPATE_S3_BUCKET'),
+  s3Region: () => requireEnv('SPATE_S3_REGION'),
+  s3AccessKeyId: () => requireEnv('SPATE_S3_ACCESS_KEY_ID'),
+  s3SecretAccessKey: () => requireEnv('SPATE_S3_SECRET_ACCESS_KEY'),
+  prometheusUrl: () => requireEnv('SPATE_PROMETHEUS_URL'),
+}
+
+/** A name no earlier run used: topics, keys and objects of one test never meet another's. */
+export function uniqueName (prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
+}
+
+export interface RunResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs a command to completion (killing it after timeoutMs) and collects its output. */
+export function run (command: string, args: string[], options: { env?: NodeJS.ProcessEnv, timeoutMs?: number, cwd?: string } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd ?? root,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+/** Holds a free 127.0.0.1 port open; close() releases it. */
+export async function occupyPort (): Promise<{ port: number, close: () => Promise<void> }> {
+  const server: Server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  if (address === null || typeof address === 'string') throw new Error('no TCP address')
+  return {
+    port: address.port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
+/** A port that was free a moment ago. */
+export async function freePort (): Promise<number> {
+  const held = await occupyPort()
+  await held.close()
+  return held.port
+}
