@@ -236,24 +236,27 @@ print_env() { # values are shell-quoted: eval "$(stack/stack.sh env)" is safe fo
   done
 }
 
-selected() { # the services named on the command line, or all of them
+select_services() { # fills SELECTED with the services named on the command line, or all of them
   local s
-  if [ $# -eq 0 ]; then printf '%s\n' "${SERVICES[@]}"; return; fi
+  SELECTED=()
+  if [ $# -eq 0 ]; then SELECTED=("${SERVICES[@]}"); return; fi
   for s in "$@"; do
     [[ " ${SERVICES[*]} " == *" $s "* ]] || fail "unknown service '$s'; use one of: ${SERVICES[*]}"
-    echo "$s"
+    SELECTED+=("$s")
   done
 }
 
 main() {
   local cmd=${1:-status}; shift || true
-  local svc
+  local i
   case "$cmd" in
-    up) for svc in $(selected "$@"); do up_one "$svc"; done; status ;;
-    down)
-      local list=() i
-      mapfile -t list < <(selected "$@")
-      for (( i=${#list[@]}-1; i>=0; i-- )); do stop_one "${list[i]}"; done ;;
+    up)
+      select_services "$@"
+      for (( i=0; i<${#SELECTED[@]}; i++ )); do up_one "${SELECTED[i]}"; done
+      status ;;
+    down) # in reverse order of starting
+      select_services "$@"
+      for (( i=${#SELECTED[@]}-1; i>=0; i-- )); do stop_one "${SELECTED[i]}"; done ;;
     status) status ;;
     env) print_env ;;
     *) fail "unknown command '$cmd'; use: stack/stack.sh up|down|status|env [service...]" ;;

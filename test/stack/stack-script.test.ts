@@ -1,0 +1,94 @@
+// stack/stack.sh itself: busy ports, reuse, stopping exactly what it started, failed starts.
+// Each test gets its own run directory and ports, so the shared stack is never touched.
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test, type TestContext } from 'node:test'
+import { freePort, occupyPort, root, run } from '../helpers.ts'
+
+const stackScript = join(root, 'stack', 'stack.sh')
+
+async function isolatedStack (t: TestContext): Promise<{ runDir: string, env: NodeJS.ProcessEnv }> {
+  const runDir = await mkdtemp(join(tmpdir(), 'spate-stack-test-'))
+  const env = {
+    SPATE_RUN_DIR: runDir,
+    SPATE_REDIS_PORT: String(await freePort()),
+    SPATE_KAFKA_PORT: String(await freePort()),
+    SPATE_KAFKA_CONTROLLER_PORT: String(await freePort()),
+  }
+  t.after(async () => {
+    await run(stackScript, ['down'], { env })
+    await rm(runDir, { recursive: true, force: true })
+  })
+  return { runDir, env }
+}
+
+function alive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+test('up refuses a port that another process holds and names the port and its variable', async (t) => {
+  const { env } = await isolatedStack(t)
+  const held = await occupyPort()
+  t.after(() => held.close())
+  const result = await run(stackScript, ['up', 'redis'], { env: { ...env, SPATE_REDIS_PORT: String(held.port) } })
+  assert.notEqual(result.code, 0)
+  assert.match(result.stderr, new RegExp(`port ${held.port} for redis is already in use .*SPATE_REDIS_PORT=<port>`))
+})
+
+test('up reuses a healthy service and down stops exactly the PID that up recorded', async (t) => {
+  const { runDir, env } = await isolatedStack(t)
+  const first = await run(stackScript, ['up', 'redis'], { env })
+  assert.equal(first.code, 0, first.stderr)
+  const pid = Number((await readFile(join(runDir, 'pids', 'redis.pid'), 'utf8')).split(' ')[0])
+  assert.ok(alive(pid), `redis (pid ${pid}) should run after up`)
+
+  const second = await run(stackScript, ['up', 'redis'], { env })
+  assert.equal(second.code, 0, second.stderr)
+  assert.match(second.stderr, new RegExp(`redis already running \\(pid ${pid}, 127\\.0\\.0\\.1:${env.SPATE_REDIS_PORT}\\): reused`))
+
+  const down = await run(stackScript, ['down', 'redis'], { env })
+  assert.equal(down.code, 0, down.stderr)
+  assert.equal(alive(pid), false, `redis (pid ${pid}) should be gone after down`)
+  assert.equal(existsSync(join(runDir, 'pids', 'redis.pid')), false)
+})
+
+test('down leaves alone a process whose PID was reused since up recorded it', async (t) => {
+  const { runDir, env } = await isolatedStack(t)
+  const bystander = spawn('sleep', ['60'], { stdio: 'ignore' })
+  t.after(() => bystander.kill('SIGKILL'))
+  assert.ok(bystander.pid)
+  await mkdir(join(runDir, 'pids'), { recursive: true })
+  // Same PID, but a start time that is not the bystander's: a record left over from an older process.
+  await writeFile(join(runDir, 'pids', 'redis.pid'), `${bystander.pid} 1\n`)
+
+  const down = await run(stackScript, ['down', 'redis'], { env })
+  assert.equal(down.code, 0, down.stderr)
+  assert.ok(alive(bystander.pid), 'down must not signal a process it did not start')
+})
+
+test('a service that fails to start makes up exit non-zero with the tail of its log', async (t) => {
+  const { env } = await isolatedStack(t)
+  const result = await run(stackScript, ['up', 'kafka'], { env: { ...env, SPATE_KAFKA_HEAP: 'not-a-size' } })
+  assert.notEqual(result.code, 0)
+  assert.match(result.stderr, /kafka exited during start; last lines of .*kafka\.log/)
+  assert.match(result.stderr, /Invalid (initial|maximum) heap size/)
+  assert.match(result.stderr, /error: kafka failed to start/)
+})
+
+test('an unknown service or command gets a one-line error', async () => {
+  const service = await run(stackScript, ['up', 'zookeeper'])
+  assert.notEqual(service.code, 0)
+  assert.equal(service.stderr.trim(), "[spate] error: unknown service 'zookeeper'; use one of: kafka redis minio prometheus")
+  const command = await run(stackScript, ['restart'])
+  assert.notEqual(command.code, 0)
+  assert.match(command.stderr.trim(), /^\[spate\] error: unknown command 'restart'; use: stack\/stack.sh up\|down\|status\|env/)
+})
