@@ -7,6 +7,7 @@
 //   SPATE_DURATION       k6 duration               (default 10s)
 import exec from 'k6/execution'
 import { AdminClient, Producer } from 'k6/x/kafka'
+import { producerThresholds } from '../thresholds/producer.ts'
 
 const env = (name: string, fallback: string): string => __ENV[name] || fallback
 const brokers = env('SPATE_KAFKA_BROKERS', '127.0.0.1:19092').split(',')
@@ -25,11 +26,7 @@ export const options = {
       maxVUs: 16,
     },
   },
-  thresholds: {
-    kafka_writer_error_count: ['count==0'],
-    dropped_iterations: ['count==0'],
-    kafka_writer_write_seconds: ['p(99)<1000'],
-  },
+  thresholds: producerThresholds({ maxWriteP99Ms: Number(env('SPATE_MAX_WRITE_P99_MS', '1000')) }),
 }
 
 const producer = new Producer({ brokers, topic, requiredAcks: -1, share: `smoke-${__VU % 2}` })

@@ -1,0 +1,67 @@
+// The k6 binary spate builds, running the real bundled scripts against the real broker.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { Consumer, stringDeserializers } from '@platformatic/kafka'
+import { run, stack, uniqueName } from '../helpers.ts'
+
+const k6 = 'k6'
+
+test('k6 version lists the Kafka and Redis extensions', async () => {
+  const result = await run(k6, ['version'])
+  assert.equal(result.code, 0, result.stderr)
+  assert.match(result.stdout, /^k6 v1\.7\.\d/m)
+  assert.match(result.stdout, /k6\/x\/kafka/)
+  assert.match(result.stdout, /k6\/x\/redis/)
+})
+
+test('the smoke script writes exactly N messages, which a consumer counts back', { timeout: 120_000 }, async (t) => {
+  const topic = uniqueName('k6-count')
+  const iterations = 7
+  const batch = 13
+  const expected = iterations * batch
+  const result = await run(k6, ['run', '--quiet', '--no-summary', '--iterations', String(iterations), '--vus', '2', 'scripts/smoke.js'], {
+    env: { SPATE_TOPIC: topic, SPATE_BATCH: String(batch), SPATE_RUN_ID: topic },
+  })
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+
+  const consumer = new Consumer({
+    clientId: 'spate-test',
+    groupId: uniqueName('k6-count-group'),
+    bootstrapBrokers: stack.kafkaBrokers(),
+    deserializers: stringDeserializers,
+    maxWaitTime: 200,
+  })
+  t.after(() => consumer.close(true))
+  const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false })
+
+  // Read until N arrived, then keep reading for 2 s more so that an extra record would be seen.
+  const seqs: number[] = []
+  let quietUntil = Infinity
+  const idle = setInterval(() => { if (Date.now() > quietUntil) stream.destroy() }, 100)
+  t.after(() => clearInterval(idle))
+  for await (const message of stream) {
+    const body = JSON.parse(message.value) as { runId: string, seq: number, key: string }
+    assert.equal(body.runId, topic)
+    assert.equal(message.key, body.key)
+    seqs.push(body.seq)
+    if (seqs.length === expected) quietUntil = Date.now() + 2_000
+  }
+  assert.equal(seqs.length, expected, `consumed ${seqs.length} messages, k6 wrote ${expected}`)
+  assert.deepEqual([...new Set(seqs)].sort((a, b) => a - b), Array.from({ length: expected }, (_, i) => i))
+})
+
+test('a breached threshold makes k6 exit with 99', { timeout: 60_000 }, async () => {
+  const result = await run(k6, ['run', '--quiet', '--iterations', '3', '--vus', '1', 'scripts/smoke.js'], {
+    env: { SPATE_TOPIC: uniqueName('k6-breach'), SPATE_MAX_WRITE_P99_MS: '0' },
+  })
+  assert.equal(result.code, 99, result.stdout + result.stderr)
+  assert.match(result.stdout + result.stderr, /thresholds on metrics 'kafka_writer_write_seconds' have been crossed/)
+})
+
+test('unreachable brokers stop the run in setup with a message naming them', { timeout: 60_000 }, async () => {
+  const result = await run(k6, ['run', '--quiet', '--iterations', '1', 'scripts/smoke.js'], {
+    env: { SPATE_KAFKA_BROKERS: '127.0.0.1:1', SPATE_TOPIC: uniqueName('k6-unreachable') },
+  })
+  assert.notEqual(result.code, 0)
+  assert.match(result.stderr, /cannot reach brokers 127\.0\.0\.1:1/)
+})
