@@ -22,8 +22,9 @@ export const options = {
       rate: Number(env('SPATE_RATE', '50')),
       timeUnit: '1s',
       duration: env('SPATE_DURATION', '10s'),
-      preAllocatedVUs: 4,
-      maxVUs: 16,
+      // Enough VUs up front that the first, slower produce calls (metadata, connections) drop nothing.
+      preAllocatedVUs: 20,
+      maxVUs: 50,
     },
   },
   thresholds: producerThresholds({ maxWriteP99Ms: Number(env('SPATE_MAX_WRITE_P99_MS', '1000')) }),

@@ -76,3 +76,48 @@ export async function freePort (): Promise<number> {
   await held.close()
   return held.port
 }
+
+export interface ReadRecord {
+  partition: number
+  offset: bigint
+  key: string
+  value: string
+  headers: Map<string, string>
+}
+
+/**
+ * Reads a topic from the beginning with a fresh consumer group. Once `expected` records have
+ * arrived it keeps reading for `quietMs` more, so a surplus record is seen too; it gives up after
+ * `timeoutMs` and returns what it has, leaving the verdict to the caller's assertions.
+ */
+export async function readTopic (topic: string, options: { expected: number, quietMs?: number, timeoutMs?: number }): Promise<ReadRecord[]> {
+  const { Consumer, stringDeserializers } = await import('@platformatic/kafka')
+  const consumer = new Consumer({
+    clientId: 'spate-test',
+    groupId: uniqueName('spate-test-reader'),
+    bootstrapBrokers: stack.kafkaBrokers(),
+    deserializers: stringDeserializers,
+    maxWaitTime: 200,
+  })
+  const records: ReadRecord[] = []
+  try {
+    const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false })
+    await new Promise<void>((resolve, reject) => {
+      let quiet: NodeJS.Timeout | undefined
+      const timeout = setTimeout(resolve, options.timeoutMs ?? 30_000)
+      const done = () => { clearTimeout(timeout); resolve() }
+      stream.on('error', reject)
+      stream.on('data', (message) => {
+        records.push({ partition: message.partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers })
+        if (records.length === options.expected && quiet === undefined) {
+          clearTimeout(timeout)
+          quiet = setTimeout(done, options.quietMs ?? 2_000)
+        }
+      })
+    })
+    await stream.close()
+  } finally {
+    await consumer.close(true)
+  }
+  return records
+}
