@@ -33,11 +33,16 @@ export const options = {
 const producer = new Producer({ brokers, topic, requiredAcks: -1, share: `smoke-${__VU % 2}` })
 
 export function setup(): void {
-  const admin = new AdminClient({ brokers })
   try {
-    admin.createTopic({ topic, numPartitions: 3, replicationFactor: 1 })
-  } finally {
-    admin.close()
+    const admin = new AdminClient({ brokers })
+    try {
+      admin.createTopic({ topic, numPartitions: 3, replicationFactor: 1 })
+    } finally {
+      admin.close()
+    }
+  } catch (error) {
+    // One line that names the problem instead of a JavaScript stack trace; nothing was produced.
+    exec.test.abort(error instanceof Error ? error.message.replace(/^GoError: /, '') : String(error))
   }
 }
 
