@@ -13,7 +13,6 @@ const env = (name: string, fallback: string): string => __ENV[name] || fallback
 const brokers = env('SPATE_KAFKA_BROKERS', '127.0.0.1:19092').split(',')
 const topic = env('SPATE_TOPIC', 'spate-smoke')
 const batch = Number(env('SPATE_BATCH', '10'))
-const runId = env('SPATE_RUN_ID', `smoke-${Date.now()}`)
 
 export const options = {
   scenarios: {
@@ -32,7 +31,11 @@ export const options = {
 
 const producer = new Producer({ brokers, topic, requiredAcks: -1, share: `smoke-${__VU % 2}` })
 
-export function setup(): void {
+interface SetupData {
+  runId: string
+}
+
+export function setup(): SetupData {
   try {
     const admin = new AdminClient({ brokers })
     try {
@@ -44,16 +47,18 @@ export function setup(): void {
     // One line that names the problem instead of a JavaScript stack trace; nothing was produced.
     exec.test.abort(error instanceof Error ? error.message.replace(/^GoError: /, '') : String(error))
   }
+  // One run id for the whole test, shared by every VU through setup's return value.
+  return { runId: env('SPATE_RUN_ID', `smoke-${Date.now()}`) }
 }
 
-export default function (): void {
+export default function ({ runId }: SetupData): void {
   const first = exec.scenario.iterationInTest * batch
   const now = Date.now()
   const messages = []
   for (let i = 0; i < batch; i++) {
     const seq = first + i
     const key = `k${seq % 1000}`
-    messages.push({ key, value: JSON.stringify({ runId, seq, key, eventTime: now }), time: now })
+    messages.push({ key, value: JSON.stringify({ runId, seq, key, eventTime: now, value: seq % 100 }), time: now })
   }
   producer.produce({ messages })
 }

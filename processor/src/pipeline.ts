@@ -1,0 +1,392 @@
+// The processor's main loop: consume -> decode -> window -> sink -> checkpoint, one micro-batch
+// at a time.
+//
+// Per micro-batch:
+//   1. records are grouped by partition; a partition seen for the first time is restored from its
+//      latest checkpoint, and records below the checkpoint's offset are skipped (they are already
+//      reflected in the restored state or in Redis);
+//   2. each record is decoded and run through the logic profile into its window, or becomes a
+//      dead letter (bad input, or late);
+//   3. windows the watermark has passed are written to Redis (idempotent overwrites);
+//   4. dead letters are produced to the dead-letter topic (acks=all);
+//   5. partitions whose checkpoint interval elapsed are checkpointed to S3, and the same offsets
+//      are committed to the consumer group so that lag is visible to any Kafka tool.
+// Nothing is checkpointed before its effects are durable, so a crash anywhere replays from the
+// last checkpoint and rewrites the same values: exactly-once results in Redis.
+import { Consumer, Producer, ProduceAcks, type Message, type MessagesStream } from '@platformatic/kafka'
+import { randomUUID } from 'node:crypto'
+import { FencedError, S3Checkpoints, type Checkpoint } from './checkpoint/s3-checkpoints.ts'
+import type { ProcessorConfig } from './config/types.ts'
+import { connectionOptions } from './consume/kafka.ts'
+import { DeadLetter, decode } from './decode/record.ts'
+import { logics, type Logic } from './logic/profiles.ts'
+import type { Logger } from './log.ts'
+import type { ProcessorMetrics } from './metrics/metrics.ts'
+import { RedisSink } from './sink/redis-sink.ts'
+import { PartitionWindows, type ClosedWindow } from './window/partition-windows.ts'
+
+type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>
+
+interface OwnedPartition {
+  windows: PartitionWindows
+  /** Sequence number of the last checkpoint read or written. */
+  seq: number
+  lastCheckpointAt: number
+  /** Records processed since the last checkpoint. */
+  dirty: boolean
+  /** Set when another instance with a newer group generation owns the partition. */
+  fenced: boolean
+}
+
+interface DeadLetterOut {
+  source: KafkaMessage
+  letter: DeadLetter
+}
+
+export class Pipeline {
+  readonly instanceId = randomUUID()
+  private readonly config: ProcessorConfig
+  private readonly log: Logger
+  private readonly metrics: ProcessorMetrics
+  private readonly logic: Logic
+  private readonly checkpoints: S3Checkpoints
+  private readonly sink: RedisSink
+  private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>
+  private readonly dlq: Producer<Buffer, Buffer, Buffer, Buffer>
+  private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined
+  private readonly partitions = new Map<number, OwnedPartition>()
+  private buffer: KafkaMessage[] = []
+  private bufferedBytes = 0
+  private stopping = false
+  private running: Promise<void> | undefined
+  private ready = false
+  /** Totals for the periodic throughput report. */
+  readonly totals = { consumed: 0, processed: 0, deadLettered: 0, windows: 0, checkpoints: 0 }
+
+  constructor (config: ProcessorConfig, log: Logger, metrics: ProcessorMetrics) {
+    this.config = config
+    this.log = log
+    this.metrics = metrics
+    this.logic = logics[config.profile]
+    this.checkpoints = new S3Checkpoints(config)
+    this.sink = new RedisSink(config.redis, this.logic.extras, metrics, log)
+    this.consumer = new Consumer({
+      ...connectionOptions(config),
+      groupId: config.kafka.groupId,
+      sessionTimeout: config.kafka.sessionTimeout,
+      heartbeatInterval: Math.min(3000, Math.floor(config.kafka.sessionTimeout / 3)),
+      maxWaitTime: Math.min(500, config.batch.maxWait),
+      maxBytes: Math.min(config.backpressure.maxBufferedBytes, 64 * 1024 * 1024),
+    })
+    this.dlq = new Producer({ ...connectionOptions(config), acks: ProduceAcks.ALL })
+  }
+
+  get isReady (): boolean {
+    return this.ready && !this.stopping
+  }
+
+  /** Connects everything, checking each dependency with a clear error before consuming. */
+  async start (): Promise<void> {
+    await this.checkpoints.check()
+    await this.sink.connect()
+    const metadata = await this.consumer.metadata({ topics: [this.config.kafka.topic, this.config.kafka.dlqTopic] })
+    for (const topic of [this.config.kafka.topic, this.config.kafka.dlqTopic]) {
+      if (!metadata.topics.has(topic)) throw new Error(`topic ${topic} does not exist; create it first (the load scripts do in setup())`)
+    }
+    this.consumer.on('consumer:group:join', (payload) => this.onAssignment(payload.generationId))
+    this.consumer.startLagMonitoring({ topics: [this.config.kafka.topic] }, 5000)
+    this.consumer.on('consumer:lag', (lag) => {
+      const offsets = lag.get(this.config.kafka.topic) ?? []
+      this.metrics.lag.reset()
+      offsets.forEach((value, partition) => { if (value >= 0n) this.metrics.lag.set({ partition: String(partition) }, Number(value)) })
+    })
+    this.stream = await this.consumer.consume({
+      topics: [this.config.kafka.topic],
+      mode: 'committed',
+      fallbackMode: 'earliest',
+      autocommit: false,
+    })
+    this.stream.on('data', (message: KafkaMessage) => this.enqueue(message))
+    this.stream.on('error', (error: Error) => this.log.error('kafka consumer error', { error: error.message }))
+    this.ready = true
+    this.running = this.loop()
+  }
+
+  private enqueue (message: KafkaMessage): void {
+    this.buffer.push(message)
+    this.bufferedBytes += (message.value?.length ?? 0) + (message.key?.length ?? 0)
+    const { maxBufferedRecords, maxBufferedBytes } = this.config.backpressure
+    if ((this.buffer.length >= maxBufferedRecords || this.bufferedBytes >= maxBufferedBytes) && this.stream && !this.stream.isPaused()) {
+      this.stream.pause()
+      this.metrics.paused.set(1)
+    }
+  }
+
+  private onAssignment (generation: number | undefined): void {
+    const assigned = new Set<number>()
+    for (const assignment of this.consumer.assignments ?? []) {
+      if (assignment.topic === this.config.kafka.topic) for (const p of assignment.partitions) assigned.add(p)
+    }
+    // Partitions that moved elsewhere: their new owner restores them from the last checkpoint.
+    for (const partition of [...this.partitions.keys()]) {
+      if (!assigned.has(partition)) this.partitions.delete(partition)
+    }
+    this.metrics.assignedPartitions.set(assigned.size)
+    this.log.info('partitions assigned', { generation, partitions: [...assigned].sort((a, b) => a - b) })
+  }
+
+  private async loop (): Promise<void> {
+    const { maxRecords, maxWait } = this.config.batch
+    while (!this.stopping) {
+      const deadline = Date.now() + maxWait
+      while (this.buffer.length < maxRecords && Date.now() < deadline && !this.stopping) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(10, maxWait)))
+      }
+      const batch = this.buffer.length <= maxRecords ? this.buffer : this.buffer.slice(0, maxRecords)
+      this.buffer = this.buffer.length <= maxRecords ? [] : this.buffer.slice(maxRecords)
+      await this.processBatch(batch)
+    }
+  }
+
+  private releaseBackpressure (): void {
+    this.bufferedBytes = this.buffer.reduce((sum, m) => sum + (m.value?.length ?? 0) + (m.key?.length ?? 0), 0)
+    const { maxBufferedRecords, maxBufferedBytes } = this.config.backpressure
+    if (this.stream?.isPaused() && this.buffer.length < maxBufferedRecords / 2 && this.bufferedBytes < maxBufferedBytes / 2) {
+      this.stream.resume()
+      this.metrics.paused.set(0)
+    }
+    this.metrics.bufferedRecords.set(this.buffer.length)
+  }
+
+  private async owned (partition: number): Promise<OwnedPartition> {
+    let owned = this.partitions.get(partition)
+    if (owned) return owned
+    const options = { size: this.config.window.size, lateness: this.config.window.allowedLateness, extraCount: this.logic.extras.length }
+    const latest = await this.checkpoints.latest(partition)
+    const windows = latest ? PartitionWindows.restore(latest.state, options) : new PartitionWindows(partition, options)
+    owned = { windows, seq: latest?.seq ?? 0, lastCheckpointAt: Date.now(), dirty: false, fenced: false }
+    if (latest && latest.generation > this.consumer.generationId) owned.fenced = true
+    this.partitions.set(partition, owned)
+    this.log.info('partition restored', { partition, checkpoint: latest?.seq ?? null, nextOffset: windows.nextOffset, openWindows: windows.openWindows })
+    return owned
+  }
+
+  async processBatch (batch: KafkaMessage[]): Promise<void> {
+    const started = performance.now()
+    const now = Date.now()
+    const { valueField, idleTimeout } = this.config.window
+    const deadLetters: DeadLetterOut[] = []
+    let processed = 0
+    let late = 0
+
+    for (const message of batch) {
+      const owned = await this.owned(message.partition)
+      if (owned.fenced) continue
+      const state = owned.windows
+      if (message.offset < state.nextOffset) continue
+      state.nextOffset = message.offset + 1n
+      state.lastRecordAt = now
+      owned.dirty = true
+      const decoded = decode(message.value, message.key, valueField, this.config.kafka.maxRecordBytes)
+      if (decoded instanceof DeadLetter) {
+        deadLetters.push({ source: message, letter: decoded })
+        continue
+      }
+      const contribution = this.logic.apply(decoded)
+      if (contribution instanceof DeadLetter) {
+        deadLetters.push({ source: message, letter: contribution })
+        continue
+      }
+      if (state.add(decoded.key, decoded.eventTime, decoded.runId, decoded.seq, contribution)) {
+        processed++
+      } else {
+        late++
+        deadLetters.push({ source: message, letter: new DeadLetter('late', `window ${decoded.eventTime - (decoded.eventTime % this.config.window.size)} closed at watermark ${state.watermark}`) })
+      }
+    }
+
+    const closed: ClosedWindow[] = []
+    const idleAdvanced = new Set<number>()
+    let openWindows = 0
+    for (const [partition, owned] of this.partitions) {
+      if (owned.fenced) continue
+      if (owned.windows.advanceIfIdle(now, idleTimeout)) idleAdvanced.add(partition)
+      const done = owned.windows.takeClosed()
+      if (done.length > 0) {
+        owned.dirty = true
+        closed.push(...done)
+      }
+      openWindows += owned.windows.openWindows
+    }
+    this.metrics.openWindows.set(openWindows)
+
+    if (closed.length > 0) {
+      const flushStarted = performance.now()
+      const writtenAt = await this.sink.write(closed)
+      this.metrics.windowFlush.observe((performance.now() - flushStarted) / 1000)
+      this.metrics.windowsClosed.inc(closed.length)
+      for (const window of closed) {
+        for (const agg of window.keys.values()) {
+          this.metrics.endToEndLatency.observe((writtenAt - agg.eventTimeSum / agg.count) / 1000, agg.count)
+        }
+      }
+      this.totals.windows += closed.length
+    }
+
+    if (deadLetters.length > 0) await this.sendDeadLetters(deadLetters)
+
+    await this.checkpointDue(now, idleAdvanced)
+
+    const topic = this.config.kafka.topic
+    if (batch.length > 0) {
+      this.metrics.consumed.inc({ topic }, batch.length)
+      this.metrics.processed.inc({ topic }, processed)
+      if (late > 0) this.metrics.late.inc({ topic }, late)
+      this.metrics.batchRecords.observe(batch.length)
+      this.metrics.batchDuration.observe((performance.now() - started) / 1000)
+      this.totals.consumed += batch.length
+      this.totals.processed += processed
+      this.totals.deadLettered += deadLetters.length
+    }
+    await this.throttle(batch, performance.now() - started)
+    this.releaseBackpressure()
+  }
+
+  private async sendDeadLetters (letters: DeadLetterOut[]): Promise<void> {
+    const counts = new Map<string, number>()
+    const messages = letters.map(({ source, letter }) => {
+      counts.set(letter.reason, (counts.get(letter.reason) ?? 0) + 1)
+      const headers = new Map<Buffer, Buffer>([
+        [Buffer.from('spate-reason'), Buffer.from(letter.reason)],
+        [Buffer.from('spate-detail'), Buffer.from(letter.detail.slice(0, 500))],
+        [Buffer.from('spate-source'), Buffer.from(`${source.topic}/${source.partition}/${source.offset}`)],
+      ])
+      // An oversize value is not copied: the dead letter would be refused for the same reason.
+      const value = letter.reason === 'oversize' ? Buffer.alloc(0) : (source.value ?? Buffer.alloc(0))
+      return { topic: this.config.kafka.dlqTopic, key: source.key ?? undefined, value, headers }
+    })
+    for (let failures = 0; ; failures++) {
+      try {
+        await this.dlq.send({ messages })
+        break
+      } catch (error) {
+        const delay = Math.min(100 * 2 ** failures, 5000)
+        this.log.warn('dead-letter produce failed; retrying', { error: (error as Error).message, retryInMs: delay })
+        await new Promise((resolve) => setTimeout(resolve, delay))
+      }
+    }
+    for (const [reason, count] of counts) this.metrics.deadLettered.inc({ reason }, count)
+  }
+
+  /** Checkpoints every partition whose interval elapsed (or all of them with force). */
+  async checkpointDue (now: number, urgent: Set<number> = new Set(), force = false): Promise<void> {
+    const due = [...this.partitions].filter(([partition, owned]) =>
+      !owned.fenced && owned.dirty && (force || urgent.has(partition) || now - owned.lastCheckpointAt >= this.config.checkpoint.interval))
+    if (due.length === 0) return
+    await Promise.all(due.map(([partition, owned]) => this.checkpoint(partition, owned, now)))
+    const offsets = due
+      .filter(([, owned]) => !owned.fenced)
+      .map(([partition, owned]) => ({ topic: this.config.kafka.topic, partition, offset: owned.windows.nextOffset, leaderEpoch: -1 }))
+    if (offsets.length > 0) {
+      // Informational: resumption uses the checkpoint; the commit lets any Kafka tool see the lag.
+      await this.consumer.commit({ offsets }).catch((error: Error) => this.log.warn('offset commit failed', { error: error.message }))
+    }
+  }
+
+  private async checkpoint (partition: number, owned: OwnedPartition, now: number): Promise<void> {
+    const started = performance.now()
+    const body: Checkpoint = {
+      version: 1,
+      seq: owned.seq + 1,
+      topic: this.config.kafka.topic,
+      groupId: this.config.kafka.groupId,
+      partition,
+      generation: this.consumer.generationId,
+      instanceId: this.instanceId,
+      writtenAt: now,
+      state: owned.windows.snapshot(),
+    }
+    for (let failures = 0; ; failures++) {
+      try {
+        await this.checkpoints.write(body)
+        break
+      } catch (error) {
+        if (error instanceof FencedError) return this.onFenced(partition, owned)
+        this.metrics.checkpointFailures.inc({ reason: 'error' })
+        const delay = Math.min(200 * 2 ** failures, 5000)
+        this.log.warn('checkpoint write failed; retrying', { partition, error: (error as Error).message, retryInMs: delay })
+        await new Promise((resolve) => setTimeout(resolve, delay))
+      }
+    }
+    owned.seq = body.seq
+    owned.lastCheckpointAt = now
+    owned.dirty = false
+    this.metrics.checkpoints.inc()
+    this.metrics.checkpointDuration.observe((performance.now() - started) / 1000)
+    this.totals.checkpoints++
+    await this.checkpoints.prune(partition, body.seq, this.config.checkpoint.keep)
+      .catch((error: Error) => this.log.warn('deleting an old checkpoint failed', { partition, error: error.message }))
+  }
+
+  /**
+   * Another instance wrote our next checkpoint first. If it runs in a newer group generation it
+   * owns the partition and this instance is a zombie: stop touching the partition. Otherwise
+   * both computed the same deterministic state from the same records; keep the further one.
+   */
+  private async onFenced (partition: number, owned: OwnedPartition): Promise<void> {
+    this.metrics.checkpointFailures.inc({ reason: 'fenced' })
+    const latest = await this.checkpoints.latest(partition)
+    if (!latest) return
+    if (latest.generation > this.consumer.generationId) {
+      owned.fenced = true
+      this.log.warn('partition fenced: a newer consumer group generation owns it', { partition, ours: this.consumer.generationId, theirs: latest.generation, by: latest.instanceId })
+      return
+    }
+    owned.seq = latest.seq
+    if (BigInt(latest.state.nextOffset) >= owned.windows.nextOffset) {
+      const options = { size: this.config.window.size, lateness: this.config.window.allowedLateness, extraCount: this.logic.extras.length }
+      owned.windows = PartitionWindows.restore(latest.state, options)
+      owned.dirty = false
+      owned.lastCheckpointAt = Date.now()
+      this.log.warn('checkpoint overtaken by another instance; adopted its state', { partition, seq: latest.seq })
+    } else {
+      await this.checkpoint(partition, owned, Date.now())
+    }
+  }
+
+  /** Spark-style maxRatePerPartition: stretch the batch so no partition exceeds the rate. */
+  private async throttle (batch: KafkaMessage[], elapsedMs: number): Promise<void> {
+    const rate = this.config.backpressure.maxRatePerPartition
+    if (rate === 0 || batch.length === 0) return
+    const perPartition = new Map<number, number>()
+    for (const message of batch) perPartition.set(message.partition, (perPartition.get(message.partition) ?? 0) + 1)
+    const neededMs = Math.max(...perPartition.values()) / rate * 1000
+    if (neededMs > elapsedMs) {
+      this.stream?.pause()
+      await new Promise((resolve) => setTimeout(resolve, neededMs - elapsedMs))
+      this.stream?.resume()
+    }
+  }
+
+  /** Stops fetching, processes what was fetched, checkpoints every partition, leaves the group. */
+  async stop (): Promise<void> {
+    if (this.stopping) return
+    this.stopping = true
+    this.stream?.pause()
+    await this.running
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.splice(0, this.config.batch.maxRecords)
+      await this.processBatch(batch)
+    }
+    await this.checkpointDue(Date.now(), new Set(), true)
+    this.consumer.stopLagMonitoring()
+    if (this.stream) await (this.stream.close() as Promise<void>).catch(() => {})
+    try {
+      await this.consumer.close(false)
+    } catch (error) {
+      this.log.warn('leaving the consumer group failed', { error: (error as Error).message })
+    }
+    await this.dlq.close().catch(() => {})
+    await this.sink.close()
+  }
+}
