@@ -159,6 +159,7 @@ function coerce (kind: Kind, raw: Raw): unknown {
     case 'duration': {
       let ms: number
       if (typeof raw === 'number') ms = raw
+      else if (typeof raw === 'string' && raw.trim() === '0') ms = 0
       else if (typeof raw === 'string' && DURATION.test(raw.trim())) {
         const [, amount, unit] = DURATION.exec(raw.trim()) as RegExpExecArray
         ms = Number(amount) * (DURATION_MS[unit as string] as number)

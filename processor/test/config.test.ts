@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { envName, loadConfig } from '../src/config/load.ts'
+
+const credentials = { SPATE_S3_ACCESS_KEY_ID: 'id', SPATE_S3_SECRET_ACCESS_KEY: 'secret' }
+
+async function yamlFile (text: string): Promise<string> {
+  const file = join(await mkdtemp(join(tmpdir(), 'spate-config-')), 'processor.yaml')
+  await writeFile(file, text)
+  return file
+}
+
+function error (argv: string[], env: NodeJS.ProcessEnv = credentials): string {
+  try {
+    loadConfig({ argv, env })
+  } catch (err) {
+    return (err as Error).message
+  }
+  assert.fail('expected the configuration to be refused')
+}
+
+test('env var names follow the setting path', () => {
+  assert.equal(envName('window.allowedLateness'), 'SPATE_WINDOW_ALLOWED_LATENESS')
+  assert.equal(envName('backpressure.maxRatePerPartition'), 'SPATE_BACKPRESSURE_MAX_RATE_PER_PARTITION')
+  assert.equal(envName('kafka.brokers'), 'SPATE_KAFKA_BROKERS')
+})
+
+test('defaults < YAML file < environment < flags', async () => {
+  const file = await yamlFile('profile: medium\nwindow:\n  size: 30s\n  allowedLateness: 1s\nkafka:\n  topic: from-file\n')
+  const { config } = loadConfig({
+    argv: ['--config', file, '--kafka.topic=from-flag'],
+    env: { ...credentials, SPATE_WINDOW_SIZE: '2m', SPATE_KAFKA_TOPIC: 'from-env' },
+  })
+  assert.equal(config.profile, 'medium') // file
+  assert.equal(config.window.allowedLateness, 1000) // file
+  assert.equal(config.window.size, 120_000) // env beats file
+  assert.equal(config.kafka.topic, 'from-flag') // flag beats env
+  assert.equal(config.batch.maxRecords, 20_000) // default
+  assert.deepEqual(config.kafka.brokers, ['127.0.0.1:19092'])
+})
+
+test('sizes, durations and lists are parsed from strings', () => {
+  const { config } = loadConfig({
+    argv: ['--backpressure.maxBufferedBytes', '64MiB', '--batch.maxWait=1.5s', '--kafka.brokers=a:1, b:2'],
+    env: credentials,
+  })
+  assert.equal(config.backpressure.maxBufferedBytes, 64 * 1024 * 1024)
+  assert.equal(config.batch.maxWait, 1500)
+  assert.deepEqual(config.kafka.brokers, ['a:1', 'b:2'])
+})
+
+test('each bad value gets one line naming the setting, its source, the value and what is allowed', async () => {
+  assert.equal(error(['--window.size=0s']), 'config: window.size = "0s" (from flag --window.size) is invalid: must be a duration from 1s to 1h, e.g. 500ms, 10s, 2m')
+  assert.equal(error([], { ...credentials, SPATE_PROFILE: 'fancy' }), 'config: profile = "fancy" (from SPATE_PROFILE) is invalid: must be one of basic, medium, complex')
+  assert.equal(error(['--kafka.brokers=localhost']), 'config: kafka.brokers = "localhost" (from flag --kafka.brokers) is invalid: must be a comma-separated list of host:port with at least 1 item')
+  assert.equal(error(['--redis.poolSize=0']), 'config: redis.poolSize = "0" (from flag --redis.poolSize) is invalid: must be an integer from 1 to 256')
+  const file = await yamlFile('batch:\n  maxRecords: -5\n')
+  assert.equal(error(['--config', file]), `config: batch.maxRecords = -5 (from ${file}) is invalid: must be an integer from 1 to 1000000`)
+})
+
+test('unknown settings, flags and files are refused with a pointer to what exists', async () => {
+  const file = await yamlFile('window:\n  sise: 10s\n')
+  assert.equal(error(['--config', file]), `config: unknown setting "window.sise" in ${file}; settings under window are: window.size, window.allowedLateness, window.idleTimeout, window.valueField`)
+  assert.match(error(['--kafka.topics=x']), /^config: unknown flag --kafka\.topics; settings under kafka are: kafka\.brokers, /)
+  assert.match(error(['--config', '/nonexistent/p.yaml']), /^config: cannot read config file \/nonexistent\/p\.yaml \(ENOENT\); pass an existing file with --config <file>$/)
+  const broken = await yamlFile('window: [size\n')
+  assert.match(error(['--config', broken]), new RegExp(`^config: ${broken} is not valid YAML: `))
+})
+
+test('secrets come from the environment only and never appear in errors', async () => {
+  const file = await yamlFile('redis:\n  password: hunter2\n')
+  const fromFile = error(['--config', file])
+  assert.equal(fromFile, `config: redis.password is a secret and is read from SPATE_REDIS_PASSWORD only; remove it from ${file}`)
+  assert.equal(error(['--kafka.sasl.password=hunter2']), 'config: kafka.sasl.password is a secret and is read from SPATE_KAFKA_SASL_PASSWORD only, not from a flag')
+  assert.equal(error(['--kafka.sasl.mechanism=scram-sha-512', '--kafka.sasl.username=u']), 'config: kafka.sasl.mechanism is scram-sha-512 but the password is missing; export SPATE_KAFKA_SASL_PASSWORD')
+  const { config } = loadConfig({ argv: ['--kafka.sasl.mechanism=scram-sha-512', '--kafka.sasl.username=u'], env: { ...credentials, SPATE_KAFKA_SASL_PASSWORD: 'hunter2' } })
+  assert.equal(config.kafka.sasl.password, 'hunter2')
+  assert.equal(error([], {}), 'config: S3 credentials are missing: export SPATE_S3_ACCESS_KEY_ID and SPATE_S3_SECRET_ACCESS_KEY')
+})
+
+test('settings that contradict each other are refused', () => {
+  assert.equal(error(['--kafka.dlqTopic=spate-events']), 'config: kafka.dlqTopic must differ from kafka.topic ("spate-events"), or dead letters would be consumed again')
+})
