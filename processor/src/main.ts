@@ -1,6 +1,7 @@
 // The processor's entry point: node --import tsx processor/src/main.ts [--config file] [--<setting>=<value>]
 // Exits 0 after a clean SIGTERM/SIGINT shutdown, 1 with one line on stderr for bad input.
-import { ConfigError, loadConfig } from './config/load.ts'
+import { loadConfig } from './config/load.ts'
+import { SpateError } from './errors.ts'
 import { createLogger } from './log.ts'
 import { ProcessorMetrics } from './metrics/metrics.ts'
 import { startMetricsServer } from './metrics/server.ts'
@@ -11,13 +12,14 @@ function fatal (message: string): never {
   process.exit(1)
 }
 
-function describe (error: unknown, config?: { kafka: { brokers: string[] }, redis: { url: string } }): string {
+function describe (error: unknown, config?: { kafka: { brokers: string[] } }): string {
   const err = error as NodeJS.ErrnoException & { errors?: Error[] }
-  if (err instanceof ConfigError) return err.message
+  if (err instanceof SpateError) return err.message
+  // Kafka client errors wrap the cause; the broker list is what the user can fix.
   const inner = err.errors?.[0]?.message
   const text = [err.message, inner].filter(Boolean).join(': ')
-  if (config && /ECONNREFUSED|connect|Connection/.test(text)) {
-    return `cannot connect (${text}); check kafka.brokers (${config.kafka.brokers.join(',')}) and redis.url (${config.redis.url})`
+  if (config && /ECONNREFUSED|connect|Connection|broker/i.test(text)) {
+    return `cannot reach Kafka (${text}); check kafka.brokers (${config.kafka.brokers.join(',')})`
   }
   return text || String(error)
 }

@@ -9,6 +9,7 @@
 //         it exists to reproduce that bottleneck on demand.
 import { createClient, type RedisClientType } from 'redis'
 import type { ProcessorConfig } from '../config/types.ts'
+import { SpateError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { ProcessorMetrics } from '../metrics/metrics.ts'
 import type { ClosedWindow } from '../window/partition-windows.ts'
@@ -60,6 +61,11 @@ export function windowCommands (windows: readonly ClosedWindow[], prefix: string
   return commands
 }
 
+/** The URL without credentials, for messages. */
+function redactUrl (url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//')
+}
+
 function clientOptions (config: ProcessorConfig['redis']) {
   return {
     url: config.url,
@@ -92,9 +98,20 @@ export class RedisSink {
     const size = this.config.mode === 'pooled' ? this.config.poolSize : 1
     for (let i = 0; i < size; i++) {
       const client = createClient(clientOptions(this.config)) as RedisClientType
-      client.on('error', (error: Error) => this.log.warn('redis connection error', { error: error.message }))
-      await client.connect()
       this.pool.push(client)
+      // Reconnects are quiet and endless once running; the first connection must succeed in time.
+      let connected = false
+      client.on('error', (error: Error) => { if (connected) this.log.warn('redis connection error', { error: error.message }) })
+      const timeout = new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('no answer within 10 s')), 10_000).unref())
+      const firstError = new Promise<never>((_resolve, reject) => client.once('error', reject))
+      try {
+        await Promise.race([client.connect(), timeout, firstError])
+      } catch (error) {
+        this.pool.forEach((c) => c.destroy())
+        this.pool = []
+        throw new SpateError('SPATE_REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(this.config.url)} (${(error as Error).message}); check redis.url and that Redis is running`)
+      }
+      connected = true
     }
   }
 
