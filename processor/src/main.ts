@@ -34,7 +34,10 @@ async function main (): Promise<void> {
   const { config, file } = loaded
   const log = createLogger(config.log.level, { service: 'spate-processor' })
   const metrics = new ProcessorMetrics()
-  const pipeline = new Pipeline(config, log, metrics)
+  const pipeline = new Pipeline(config, log, metrics, (error) => {
+    log.error('pipeline failed; exiting so that a restart resumes from the last checkpoint', { error: describe(error, config) })
+    process.exit(1)
+  })
   let server
   try {
     server = await startMetricsServer({ host: config.metrics.host, port: config.metrics.port, registry: metrics.registry, ready: () => pipeline.isReady })

@@ -23,6 +23,7 @@ import { logics, type Logic } from './logic/profiles.ts'
 import type { Logger } from './log.ts'
 import type { ProcessorMetrics } from './metrics/metrics.ts'
 import { RedisSink } from './sink/redis-sink.ts'
+import { retry } from './retry.ts'
 import { PartitionWindows, type ClosedWindow } from './window/partition-windows.ts'
 
 type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>
@@ -55,6 +56,10 @@ export class Pipeline {
   private readonly dlq: Producer<Buffer, Buffer, Buffer, Buffer>
   private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined
   private readonly partitions = new Map<number, OwnedPartition>()
+  /** Partitions the group currently assigns to this instance. */
+  private assigned = new Set<number>()
+  private readonly pendingCommits = new Map<number, { topic: string, partition: number, offset: bigint, leaderEpoch: number }>()
+  private committing: Promise<void> | undefined
   private buffer: KafkaMessage[] = []
   private bufferedBytes = 0
   private stopping = false
@@ -63,7 +68,10 @@ export class Pipeline {
   /** Totals for the periodic throughput report. */
   readonly totals = { consumed: 0, processed: 0, deadLettered: 0, windows: 0, checkpoints: 0 }
 
-  constructor (config: ProcessorConfig, log: Logger, metrics: ProcessorMetrics) {
+  private readonly onFatal: (error: unknown) => void
+
+  constructor (config: ProcessorConfig, log: Logger, metrics: ProcessorMetrics, onFatal: (error: unknown) => void) {
+    this.onFatal = onFatal
     this.config = config
     this.log = log
     this.metrics = metrics
@@ -109,7 +117,12 @@ export class Pipeline {
     this.stream.on('data', (message: KafkaMessage) => this.enqueue(message))
     this.stream.on('error', (error: Error) => this.log.error('kafka consumer error', { error: error.message }))
     this.ready = true
-    this.running = this.loop()
+    // An unexpected error leaves a batch half applied to memory; the only safe recovery is the
+    // last checkpoint, so the process stops and its supervisor restarts it.
+    this.running = this.loop().catch((error: unknown) => {
+      this.ready = false
+      this.onFatal(error)
+    })
   }
 
   private enqueue (message: KafkaMessage): void {
@@ -127,6 +140,7 @@ export class Pipeline {
     for (const assignment of this.consumer.assignments ?? []) {
       if (assignment.topic === this.config.kafka.topic) for (const p of assignment.partitions) assigned.add(p)
     }
+    this.assigned = assigned
     // Partitions that moved elsewhere: their new owner restores them from the last checkpoint.
     for (const partition of [...this.partitions.keys()]) {
       if (!assigned.has(partition)) this.partitions.delete(partition)
@@ -162,7 +176,11 @@ export class Pipeline {
     let owned = this.partitions.get(partition)
     if (owned) return owned
     const options = { size: this.config.window.size, lateness: this.config.window.allowedLateness, extraCount: this.logic.extras.length }
-    const latest = await this.checkpoints.latest(partition)
+    const latest = await retry(() => this.checkpoints.latest(partition), {
+      baseMs: 200,
+      maxMs: 5000,
+      onRetry: (error, attempt, retryInMs) => this.log.warn('reading the checkpoint failed; retrying', { partition, error: error.message, attempt, retryInMs }),
+    })
     const windows = latest ? PartitionWindows.restore(latest.state, options) : new PartitionWindows(partition, options)
     owned = { windows, seq: latest?.seq ?? 0, lastCheckpointAt: Date.now(), dirty: false, fenced: false }
     if (latest && latest.generation > this.consumer.generationId) owned.fenced = true
@@ -180,6 +198,8 @@ export class Pipeline {
     let late = 0
 
     for (const message of batch) {
+      // Fetched before a rebalance moved the partition away: its new owner reads it again.
+      if (!this.assigned.has(message.partition)) continue
       const owned = await this.owned(message.partition)
       if (owned.fenced) continue
       const state = owned.windows
@@ -239,6 +259,7 @@ export class Pipeline {
 
     const topic = this.config.kafka.topic
     if (batch.length > 0) {
+      this.log.debug('batch', { records: batch.length, processed, deadLetters: deadLetters.length, windowsClosed: closed.length, partitions: [...new Set(batch.map((m) => m.partition))] })
       this.metrics.consumed.inc({ topic }, batch.length)
       this.metrics.processed.inc({ topic }, processed)
       if (late > 0) this.metrics.late.inc({ topic }, late)
@@ -265,16 +286,11 @@ export class Pipeline {
       const value = letter.reason === 'oversize' ? Buffer.alloc(0) : (source.value ?? Buffer.alloc(0))
       return { topic: this.config.kafka.dlqTopic, key: source.key ?? undefined, value, headers }
     })
-    for (let failures = 0; ; failures++) {
-      try {
-        await this.dlq.send({ messages })
-        break
-      } catch (error) {
-        const delay = Math.min(100 * 2 ** failures, 5000)
-        this.log.warn('dead-letter produce failed; retrying', { error: (error as Error).message, retryInMs: delay })
-        await new Promise((resolve) => setTimeout(resolve, delay))
-      }
-    }
+    await retry(() => this.dlq.send({ messages }), {
+      baseMs: 100,
+      maxMs: 5000,
+      onRetry: (error, attempt, retryInMs) => this.log.warn('dead-letter produce failed; retrying', { error: error.message, attempt, retryInMs }),
+    })
     for (const [reason, count] of counts) this.metrics.deadLettered.inc({ reason }, count)
   }
 
@@ -287,10 +303,25 @@ export class Pipeline {
     const offsets = due
       .filter(([, owned]) => !owned.fenced)
       .map(([partition, owned]) => ({ topic: this.config.kafka.topic, partition, offset: owned.windows.nextOffset, leaderEpoch: -1 }))
-    if (offsets.length > 0) {
-      // Informational: resumption uses the checkpoint; the commit lets any Kafka tool see the lag.
-      await this.consumer.commit({ offsets }).catch((error: Error) => this.log.warn('offset commit failed', { error: error.message }))
-    }
+    if (offsets.length > 0) this.commitInBackground(offsets)
+  }
+
+  /**
+   * Commits offsets to the consumer group. Informational only (resumption uses the checkpoint),
+   * it lets any Kafka tool see the group's lag; so it never holds up a micro-batch: a commit can
+   * wait out a rebalance. One commit is in flight at a time; a later one carries newer offsets.
+   */
+  private commitInBackground (offsets: Array<{ topic: string, partition: number, offset: bigint, leaderEpoch: number }>): void {
+    for (const entry of offsets) this.pendingCommits.set(entry.partition, entry)
+    if (this.committing) return
+    const next = [...this.pendingCommits.values()]
+    this.pendingCommits.clear()
+    this.committing = this.consumer.commit({ offsets: next })
+      .catch((error: Error) => this.log.warn('offset commit failed; the next checkpoint commits again', { error: error.message }))
+      .finally(() => {
+        this.committing = undefined
+        if (this.pendingCommits.size > 0 && !this.stopping) this.commitInBackground([])
+      })
   }
 
   private async checkpoint (partition: number, owned: OwnedPartition, now: number): Promise<void> {
@@ -306,17 +337,19 @@ export class Pipeline {
       writtenAt: now,
       state: owned.windows.snapshot(),
     }
-    for (let failures = 0; ; failures++) {
-      try {
-        await this.checkpoints.write(body)
-        break
-      } catch (error) {
-        if (error instanceof FencedError) return this.onFenced(partition, owned)
-        this.metrics.checkpointFailures.inc({ reason: 'error' })
-        const delay = Math.min(200 * 2 ** failures, 5000)
-        this.log.warn('checkpoint write failed; retrying', { partition, error: (error as Error).message, retryInMs: delay })
-        await new Promise((resolve) => setTimeout(resolve, delay))
-      }
+    try {
+      await retry(() => this.checkpoints.write(body), {
+        baseMs: 200,
+        maxMs: 5000,
+        giveUp: (error) => error instanceof FencedError,
+        onRetry: (error, attempt, retryInMs) => {
+          this.metrics.checkpointFailures.inc({ reason: 'error' })
+          this.log.warn('checkpoint write failed; retrying', { partition, error: error.message, attempt, retryInMs })
+        },
+      })
+    } catch (error) {
+      if (error instanceof FencedError) return this.onFenced(partition, owned)
+      throw error
     }
     owned.seq = body.seq
     owned.lastCheckpointAt = now
@@ -379,6 +412,10 @@ export class Pipeline {
       await this.processBatch(batch)
     }
     await this.checkpointDue(Date.now(), new Set(), true)
+    await this.committing
+    if (this.pendingCommits.size > 0) {
+      await this.consumer.commit({ offsets: [...this.pendingCommits.values()] }).catch((error: Error) => this.log.warn('final offset commit failed', { error: error.message }))
+    }
     this.consumer.stopLagMonitoring()
     if (this.stream) await (this.stream.close() as Promise<void>).catch(() => {})
     try {

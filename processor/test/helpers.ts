@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { createClient } from 'redis'
 import { freePort, root, stack, uniqueName } from '../../test/helpers.ts'
+import { mixSeq } from '../src/window/partition-windows.ts'
 
 export interface Isolation {
   topic: string
@@ -126,8 +127,10 @@ export async function produce (topic: string, records: TestRecord[], runId: stri
 
 export async function redisClient (t: TestContext, url = stack.redisUrl()) {
   const client = createClient({ url })
+  // A server stopped by the test's own cleanup must not surface as an uncaught error.
+  client.on('error', () => {})
   await client.connect()
-  t.after(() => client.close())
+  t.after(() => client.close().catch(() => {}))
   return client
 }
 
@@ -146,3 +149,22 @@ export async function ledgerTotals (client: Awaited<ReturnType<typeof redisClien
   }
   return totals
 }
+
+const T = 1_700_000_000_000
+
+/** N records over `partitions` partitions, 100 keys, event times rising through ~8 windows. */
+export function workload (n: number, partitions: number): TestRecord[] {
+  return Array.from({ length: n }, (_, seq) => {
+    const key = `k${seq % 100}`
+    return { key, eventTime: T + Math.floor(seq * 80_000 / n), value: seq % 17, seq, partition: (seq % 100) % partitions }
+  })
+}
+
+export function expectedTotals (records: TestRecord[]) {
+  return {
+    count: records.length,
+    seqSum: records.reduce((sum, r) => sum + r.seq, 0),
+    seqHash: records.reduce((h, r) => (h + mixSeq(r.seq)) >>> 0, 0),
+  }
+}
+

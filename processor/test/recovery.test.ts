@@ -5,27 +5,8 @@ import { test } from 'node:test'
 import { FencedError, S3Checkpoints } from '../src/checkpoint/s3-checkpoints.ts'
 import { loadConfig } from '../src/config/load.ts'
 import { PartitionWindows } from '../src/window/partition-windows.ts'
-import { mixSeq } from '../src/window/partition-windows.ts'
 import { root, run, uniqueName } from '../../test/helpers.ts'
-import { eventually, isolate, ledgerTotals, produce, redisClient, sleep, startProcessor, type TestRecord } from './helpers.ts'
-
-const T = 1_700_000_000_000
-
-/** N records over `partitions` partitions, 100 keys, event times rising through ~8 windows. */
-export function workload (n: number, partitions: number): TestRecord[] {
-  return Array.from({ length: n }, (_, seq) => {
-    const key = `k${seq % 100}`
-    return { key, eventTime: T + Math.floor(seq * 80_000 / n), value: seq % 17, seq, partition: (seq % 100) % partitions }
-  })
-}
-
-export function expectedTotals (records: TestRecord[]) {
-  return {
-    count: records.length,
-    seqSum: records.reduce((sum, r) => sum + r.seq, 0),
-    seqHash: records.reduce((h, r) => (h + mixSeq(r.seq)) >>> 0, 0),
-  }
-}
+import { eventually, expectedTotals, isolate, ledgerTotals, produce, redisClient, sleep, startProcessor, workload } from './helpers.ts'
 
 /** Sum of `sum` over all window keys: a second, independent check of the per-key aggregates. */
 async function windowValueTotal (redis: Awaited<ReturnType<typeof redisClient>>, prefix: string): Promise<{ count: number, sum: number }> {

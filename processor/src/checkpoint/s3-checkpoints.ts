@@ -36,6 +36,7 @@ export class CheckpointError extends SpateError {
 }
 
 const SEQ_DIGITS = 12
+const REQUEST_TIMEOUT_MS = 30_000
 
 export class S3Checkpoints {
   private readonly s3: AwsClient
@@ -67,6 +68,11 @@ export class S3Checkpoints {
     return `${this.partitionPrefix(partition)}${String(seq).padStart(SEQ_DIGITS, '0')}.json`
   }
 
+  /** Every S3 request is bounded: a hung request must not stall the pipeline forever. */
+  private fetch (url: string, init: RequestInit = {}): Promise<Response> {
+    return this.s3.fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+  }
+
   private url (key: string, query = ''): string {
     return `${this.base}/${key.split('/').map(encodeURIComponent).join('/')}${query}`
   }
@@ -75,7 +81,7 @@ export class S3Checkpoints {
   async check (): Promise<void> {
     let response: Response
     try {
-      response = await this.s3.fetch(`${this.base}?list-type=2&max-keys=1`)
+      response = await this.fetch(`${this.base}?list-type=2&max-keys=1`)
     } catch (error) {
       throw new CheckpointError(`cannot reach S3 at ${this.config.s3.endpoint ?? 'AWS'} (${(error as Error).message}); check s3.endpoint`)
     }
@@ -91,7 +97,7 @@ export class S3Checkpoints {
     let token: string | undefined
     do {
       const query = `?list-type=2&prefix=${encodeURIComponent(this.partitionPrefix(partition))}${token ? `&continuation-token=${encodeURIComponent(token)}` : ''}`
-      const response = await this.s3.fetch(`${this.base}${query}`)
+      const response = await this.fetch(`${this.base}${query}`)
       const body = await response.text()
       if (!response.ok) throw new CheckpointError(`listing checkpoints of partition ${partition} failed with HTTP ${response.status}: ${body.slice(0, 200)}`)
       for (const match of body.matchAll(/<Key>([^<]+)<\/Key>/g)) {
@@ -104,7 +110,7 @@ export class S3Checkpoints {
   }
 
   async read (partition: number, seq: number): Promise<Checkpoint> {
-    const response = await this.s3.fetch(this.url(this.objectKey(partition, seq)))
+    const response = await this.fetch(this.url(this.objectKey(partition, seq)))
     const body = await response.text()
     if (!response.ok) throw new CheckpointError(`reading checkpoint ${seq} of partition ${partition} failed with HTTP ${response.status}`)
     const checkpoint = JSON.parse(body) as Checkpoint
@@ -123,7 +129,7 @@ export class S3Checkpoints {
 
   /** Creates checkpoint.seq; throws FencedError when that seq already exists. */
   async write (checkpoint: Checkpoint): Promise<void> {
-    const response = await this.s3.fetch(this.url(this.objectKey(checkpoint.partition, checkpoint.seq)), {
+    const response = await this.fetch(this.url(this.objectKey(checkpoint.partition, checkpoint.seq)), {
       method: 'PUT',
       body: JSON.stringify(checkpoint),
       headers: { 'If-None-Match': '*', 'Content-Type': 'application/json' },
@@ -137,7 +143,7 @@ export class S3Checkpoints {
   async prune (partition: number, seq: number, keep: number): Promise<void> {
     const old = seq - keep
     if (old < 1) return
-    const response = await this.s3.fetch(this.url(this.objectKey(partition, old)), { method: 'DELETE' })
+    const response = await this.fetch(this.url(this.objectKey(partition, old)), { method: 'DELETE' })
     await response.arrayBuffer()
   }
 }

@@ -10,6 +10,7 @@
 import { createClient, type RedisClientType } from 'redis'
 import type { ProcessorConfig } from '../config/types.ts'
 import { SpateError } from '../errors.ts'
+import { retry } from '../retry.ts'
 import type { Logger } from '../log.ts'
 import type { ProcessorMetrics } from '../metrics/metrics.ts'
 import type { ClosedWindow } from '../window/partition-windows.ts'
@@ -175,17 +176,14 @@ export class RedisSink {
     }
   }
 
-  private async retry (attempt: () => Promise<void>): Promise<void> {
-    for (let failures = 0; ; failures++) {
-      try {
-        await attempt()
-        return
-      } catch (error) {
+  private retry (attempt: () => Promise<void>): Promise<void> {
+    return retry(attempt, {
+      baseMs: 100,
+      maxMs: 5000,
+      onRetry: (error, attempt, retryInMs) => {
         this.metrics.redisErrors.inc()
-        const delay = Math.min(100 * 2 ** failures, 5000)
-        this.log.warn('redis write failed; retrying', { error: (error as Error).message, attempt: failures + 1, retryInMs: delay })
-        await new Promise((resolve) => setTimeout(resolve, delay))
-      }
-    }
+        this.log.warn('redis write failed; retrying', { error: error.message, attempt, retryInMs })
+      },
+    })
   }
 }
