@@ -84,3 +84,11 @@ test('secrets come from the environment only and never appear in errors', async 
 test('settings that contradict each other are refused', () => {
   assert.equal(error(['--kafka.dlqTopic=spate-events']), 'config: kafka.dlqTopic must differ from kafka.topic ("spate-events"), or dead letters would be consumed again')
 })
+
+test('docs/processor.md lists every setting with its env var', async () => {
+  const { readFile } = await import('node:fs/promises')
+  const { settings } = await import('../src/config/schema.ts')
+  const doc = await readFile(join(import.meta.dirname, '../../docs/processor.md'), 'utf8')
+  const missing = settings.filter((s) => !doc.includes(`| \`${s.path}\` | \`${envName(s.path)}\` |`)).map((s) => s.path)
+  assert.deepEqual(missing, [])
+})
