@@ -55,10 +55,10 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # --- readiness probes --------------------------------------------------------------------------
 
-kafka_java() { # kafka_java <heap> <main class> <args...>
+kafka_java() { # kafka_java <heap> <main class> <args...>: Kafka's command-line tools
   local heap=$1; shift
   java -Xms"$heap" -Xmx"$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$SPATE_ROOT/stack/kafka/log4j2.properties" \
+    -Dlog4j2.configurationFile="$SPATE_ROOT/stack/kafka/tools-log4j2.properties" \
     -cp "$KAFKA_HOME/libs/*" "$@"
 }
 

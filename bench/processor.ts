@@ -1,0 +1,191 @@
+// Processor throughput, next to the reference tools on the same machine and the same run:
+//   1. preload a topic with N basic records (12 partitions);
+//   2. Kafka's ConsumerPerformance reads the topic: the broker's raw consume rate;
+//   3. redis-benchmark -P 16 HSET: Redis' pipelined write rate;
+//   4. the processor drains the backlog: records/s consumed, windowed and written to Redis
+//      (one instance, then two in one group to use both cores);
+//   5. naive vs pooled Redis connections on the same small workload: keys written per second.
+// Prints a Markdown section for BENCHMARKS.md on stdout, progress on stderr (`task bench:processor`).
+//
+//   BENCH_RECORDS (default 2000000), BENCH_KEYS (default 10000), BENCH_PARTITIONS (default 12)
+import { Admin, Producer, ProduceAcks } from '@platformatic/kafka'
+import { spawn } from 'node:child_process'
+import { cpus, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { createClient } from 'redis'
+import { freePort, root, run, stack, uniqueName } from '../test/helpers.ts'
+
+const N = Number(process.env.BENCH_RECORDS ?? 2_000_000)
+const KEYS = Number(process.env.BENCH_KEYS ?? 10_000)
+const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 12)
+const NAIVE_RECORDS = Number(process.env.BENCH_NAIVE_RECORDS ?? 3_000)
+const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`)
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
+
+async function preload (topic: string, records: number, keys: number): Promise<void> {
+  const admin = new Admin({ clientId: 'spate-bench', bootstrapBrokers: stack.kafkaBrokers() })
+  await admin.createTopics({ topics: [topic], partitions: PARTITIONS, replicas: 1 })
+  await admin.createTopics({ topics: [`${topic}-dlq`], partitions: 1, replicas: 1 })
+  await admin.close()
+  const producer = new Producer({ clientId: 'spate-bench', bootstrapBrokers: stack.kafkaBrokers(), acks: ProduceAcks.LEADER })
+  const runId = topic
+  const start = Date.now() - 120_000 // event times over the last two minutes: windows close at once
+  const started = performance.now()
+  const batch = 10_000
+  const inflight: Promise<unknown>[] = []
+  for (let seq = 0; seq < records; seq += batch) {
+    const messages = []
+    for (let i = seq; i < Math.min(seq + batch, records); i++) {
+      const key = `k${i % keys}`
+      const value = JSON.stringify({ runId, seq: i, key, eventTime: start + Math.floor(i * 110_000 / records), value: i % 100, payload: 'x'.repeat(60) })
+      messages.push({ topic, key: Buffer.from(key), value: Buffer.from(value) })
+    }
+    inflight.push(producer.send({ messages }))
+    if (inflight.length >= 8) await inflight.shift()
+    if (seq % 500_000 === 0 && seq > 0) log(`  preloaded ${fmt(seq)} records`)
+  }
+  await Promise.all(inflight)
+  await producer.close()
+  log(`preloaded ${fmt(records)} records into ${topic} in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+}
+
+async function consumerPerformance (topic: string, records: number): Promise<number> {
+  const kafkaHome = join(process.env.SPATE_CACHE ?? join(process.env.HOME ?? '', '.cache/spate'), 'kafka')
+  const result = await run('java', [
+    '-Xmx512m', `-Dlog4j2.configurationFile=${join(root, 'stack/kafka/tools-log4j2.properties')}`, '-cp', `${kafkaHome}/libs/*`,
+    'org.apache.kafka.tools.ConsumerPerformance', '--bootstrap-server', stack.kafkaBrokers().join(','), '--topic', topic,
+    '--messages', String(records), '--group', uniqueName('bench-perf'), '--timeout', '60000',
+  ], { timeoutMs: 600_000 })
+  if (result.code !== 0) throw new Error(`ConsumerPerformance failed: ${result.stderr.slice(-500)}`)
+  // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, ...
+  const line = result.stdout.trim().split('\n').pop() as string
+  const fields = line.split(',').map((f) => f.trim())
+  return Number(fields[5])
+}
+
+async function redisBenchmark (): Promise<number> {
+  const url = new URL(stack.redisUrl())
+  const result = await run('redis-benchmark', ['-h', url.hostname, '-p', url.port, '-P', '16', '-n', '1000000', '-r', '100000', '-q', 'HSET', 'spate-bench:__rand_int__', 'count', '__rand_int__'], { timeoutMs: 300_000 })
+  const match = /([\d.]+) requests per second/.exec(result.stdout)
+  if (!match) throw new Error(`redis-benchmark printed no rate: ${result.stdout}${result.stderr}`)
+  return Number(match[1])
+}
+
+interface Drain { seconds: number, recordsPerSec: number, windowKeys: number, redisKeysPerSec: number }
+
+async function scrape (port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `))
+  return line ? Number(line.split(' ')[1]) : 0
+}
+
+/** Runs `instances` processors on the topic until the run's ledger holds every record. */
+async function drain (topic: string, records: number, instances: number, extra: string[] = []): Promise<Drain> {
+  const prefix = uniqueName('bench')
+  const redis = createClient({ url: stack.redisUrl() })
+  await redis.connect()
+  const children = []
+  const ports: number[] = []
+  for (let i = 0; i < instances; i++) {
+    const port = await freePort()
+    ports.push(port)
+    children.push(spawn(process.execPath, ['--import', 'tsx', join(root, 'processor/src/main.ts'),
+      `--kafka.topic=${topic}`, `--kafka.dlqTopic=${topic}-dlq`, `--kafka.groupId=${prefix}`, `--redis.keyPrefix=${prefix}`,
+      `--s3.prefix=bench/${prefix}`, `--metrics.port=${port}`, '--window.idleTimeout=500ms', '--window.allowedLateness=0s', '--log.level=warn', ...extra,
+    ], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] }))
+  }
+  try {
+    // The clock starts once every instance is ready: start-up is not throughput.
+    for (const port of ports) {
+      while (!(await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false))) {
+        if (children.some((c) => c.exitCode !== null)) throw new Error('a processor exited during start')
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    }
+    const started = performance.now()
+    let count = 0
+    let lastReport = performance.now()
+    while (count < records) {
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      count = 0
+      for await (const keys of redis.scanIterator({ MATCH: `${prefix}:ledger:*`, COUNT: 1000 })) {
+        for (const key of keys) count += Number(await redis.hGet(key, 'count'))
+      }
+      if (performance.now() - lastReport > 10_000) {
+        log(`  ${fmt(count)} of ${fmt(records)} records written`)
+        lastReport = performance.now()
+      }
+      if (children.some((c) => c.exitCode !== null)) throw new Error('a processor exited during the benchmark')
+    }
+    const seconds = (performance.now() - started) / 1000
+    let windowKeys = 0
+    for await (const keys of redis.scanIterator({ MATCH: `${prefix}:w:*`, COUNT: 1000 })) windowKeys += keys.length
+    // The sink's own rate: Redis writes over the time spent writing them (as the seed measured keys/s).
+    let writes = 0
+    let flushSeconds = 0
+    for (const port of ports) {
+      writes += await scrape(port, 'spate_redis_writes_total')
+      flushSeconds += await scrape(port, 'spate_window_flush_seconds_sum')
+    }
+    return { seconds, recordsPerSec: records / seconds, windowKeys, redisKeysPerSec: writes / flushSeconds }
+  } finally {
+    for (const child of children) child.kill('SIGKILL')
+    await redis.close()
+  }
+}
+
+async function main (): Promise<void> {
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
+  log(`machine: ${machine}`)
+  const topic = uniqueName('bench-basic')
+  await preload(topic, N, KEYS)
+
+  log('ConsumerPerformance')
+  const kafkaRate = await consumerPerformance(topic, N)
+  log(`  ${fmt(kafkaRate)} records/s`)
+  log('redis-benchmark -P 16 HSET')
+  const redisRate = await redisBenchmark()
+  log(`  ${fmt(redisRate)} HSET/s`)
+  log('processor, 1 instance')
+  const one = await drain(topic, N, 1)
+  log(`  ${fmt(one.recordsPerSec)} records/s`)
+  log('processor, 2 instances')
+  const two = await drain(topic, N, 2)
+  log(`  ${fmt(two.recordsPerSec)} records/s`)
+
+  // naive vs pooled: every record its own key, so each record is one Redis write.
+  const small = uniqueName('bench-keys')
+  await preload(small, NAIVE_RECORDS, NAIVE_RECORDS)
+  log('naive Redis connections')
+  const naive = await drain(small, NAIVE_RECORDS, 1, ['--redis.mode=naive'])
+  log(`  ${fmt(naive.redisKeysPerSec)} keys/s`)
+  log('pooled Redis connections')
+  const pooled = await drain(small, NAIVE_RECORDS, 1, ['--redis.mode=pooled'])
+  log(`  ${fmt(pooled.redisKeysPerSec)} keys/s`)
+
+  const target = 333_333
+  const report = `
+### Processor drain, ${new Date().toISOString().slice(0, 10)}
+
+Machine: ${machine}. ${fmt(N)} basic records (~150 B), ${fmt(KEYS)} keys, ${PARTITIONS} partitions,
+10 s windows. All numbers from one run of \`task bench:processor\`.
+
+| what | rate | ratio |
+|------|------|-------|
+| Kafka ConsumerPerformance (raw consume, same topic) | ${fmt(kafkaRate)} records/s | 1.00 |
+| redis-benchmark -P 16 HSET | ${fmt(redisRate)} writes/s | |
+| processor, 1 instance: consumed, windowed, written | ${fmt(one.recordsPerSec)} records/s | ${(one.recordsPerSec / kafkaRate).toFixed(2)} of ConsumerPerformance |
+| processor, 2 instances (one group) | ${fmt(two.recordsPerSec)} records/s | ${(two.recordsPerSec / kafkaRate).toFixed(2)} of ConsumerPerformance |
+| target: 1.2 billion records/hour | ${fmt(target)} records/s | best is ${(Math.max(one.recordsPerSec, two.recordsPerSec) / target).toFixed(2)} of target |
+| naive Redis (a connection per write), ${fmt(NAIVE_RECORDS)} keys | ${fmt(naive.redisKeysPerSec)} keys/s | |
+| pooled + pipelined Redis, same keys | ${fmt(pooled.redisKeysPerSec)} keys/s | ${(pooled.redisKeysPerSec / naive.redisKeysPerSec).toFixed(1)}x naive |
+
+Redis writes by the processor per ${fmt(N)} records: ${fmt(one.windowKeys)} window hashes (one per key per window).
+Keys/s for naive and pooled are the sink's own rate: Redis writes divided by the time spent
+writing them (\`spate_redis_writes_total / spate_window_flush_seconds_sum\`), as the seed
+report measured its key throughput.
+`
+  process.stdout.write(report)
+}
+
+await main()
