@@ -156,14 +156,19 @@ export class Pipeline {
       while (this.buffer.length < maxRecords && Date.now() < deadline && !this.stopping) {
         await new Promise((resolve) => setTimeout(resolve, Math.min(10, maxWait)))
       }
-      const batch = this.buffer.length <= maxRecords ? this.buffer : this.buffer.slice(0, maxRecords)
-      this.buffer = this.buffer.length <= maxRecords ? [] : this.buffer.slice(maxRecords)
+      const batch = this.takeBatch(maxRecords)
       await this.processBatch(batch)
     }
   }
 
+  private takeBatch (maxRecords: number): KafkaMessage[] {
+    const batch = this.buffer.length <= maxRecords ? this.buffer : this.buffer.slice(0, maxRecords)
+    this.buffer = this.buffer.length <= maxRecords ? [] : this.buffer.slice(maxRecords)
+    for (const message of batch) this.bufferedBytes -= (message.value?.length ?? 0) + (message.key?.length ?? 0)
+    return batch
+  }
+
   private releaseBackpressure (): void {
-    this.bufferedBytes = this.buffer.reduce((sum, m) => sum + (m.value?.length ?? 0) + (m.key?.length ?? 0), 0)
     const { maxBufferedRecords, maxBufferedBytes } = this.config.backpressure
     if (this.stream?.isPaused() && this.buffer.length < maxBufferedRecords / 2 && this.bufferedBytes < maxBufferedBytes / 2) {
       this.stream.resume()
@@ -200,7 +205,7 @@ export class Pipeline {
     for (const message of batch) {
       // Fetched before a rebalance moved the partition away: its new owner reads it again.
       if (!this.assigned.has(message.partition)) continue
-      const owned = await this.owned(message.partition)
+      const owned = this.partitions.get(message.partition) ?? await this.owned(message.partition)
       if (owned.fenced) continue
       const state = owned.windows
       if (message.offset < state.nextOffset) continue
@@ -407,10 +412,7 @@ export class Pipeline {
     this.stopping = true
     this.stream?.pause()
     await this.running
-    while (this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, this.config.batch.maxRecords)
-      await this.processBatch(batch)
-    }
+    while (this.buffer.length > 0) await this.processBatch(this.takeBatch(this.config.batch.maxRecords))
     await this.checkpointDue(Date.now(), new Set(), true)
     await this.committing
     if (this.pendingCommits.size > 0) {
