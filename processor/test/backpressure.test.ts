@@ -1,0 +1,47 @@
+// Backpressure: a slow sink pauses consumption instead of growing memory; the rate cap holds.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { eventually, expectedTotals, isolate, ledgerTotals, produce, redisClient, sleep, startProcessor, workload } from './helpers.ts'
+
+test('while Redis stalls, consumption pauses and the buffer stays bounded; nothing is lost', { timeout: 120_000 }, async (t) => {
+  const iso = await isolate(t, 2)
+  const runId = 'stall'
+  const records = workload(40_000, 2)
+  const maxBuffered = 2_000
+  const redis = await redisClient(t)
+  const processor = await startProcessor(t, iso, [
+    '--batch.maxRecords=500', `--backpressure.maxBufferedRecords=${maxBuffered}`, '--window.allowedLateness=1s', '--window.idleTimeout=1s',
+  ])
+  // Redis refuses writes for 6 s: every batch that closes a window waits, and so does consumption.
+  await redis.sendCommand(['CLIENT', 'PAUSE', '6000', 'WRITE'])
+  t.after(() => redis.sendCommand(['CLIENT', 'UNPAUSE']).catch(() => {}))
+  await produce(iso.topic, records, runId)
+
+  let paused = false
+  let maxSeen = 0
+  const until = Date.now() + 5_000
+  while (Date.now() < until) {
+    paused ||= (await processor.metric('spate_consumer_paused')) === 1
+    maxSeen = Math.max(maxSeen, await processor.metric('spate_buffered_records'))
+    await sleep(100)
+  }
+  assert.ok(paused, `consumption never paused while Redis stalled:\n${processor.output()}`)
+  assert.ok(maxSeen <= 2 * maxBuffered, `buffered ${maxSeen} records; the bound is ${maxBuffered} plus what one fetch was delivering`)
+
+  const expected = expectedTotals(records)
+  await eventually(async () => (await ledgerTotals(redis, iso.prefix, runId)).count >= expected.count, 60_000,
+    async () => `ledger ${JSON.stringify(await ledgerTotals(redis, iso.prefix, runId))}, expected ${JSON.stringify(expected)}`)
+  assert.deepEqual(await ledgerTotals(redis, iso.prefix, runId), expected)
+})
+
+test('backpressure.maxRatePerPartition caps the rate a partition is read at', { timeout: 120_000 }, async (t) => {
+  const iso = await isolate(t, 1)
+  const records = workload(6_000, 1)
+  await produce(iso.topic, records, 'rate')
+  const processor = await startProcessor(t, iso, ['--backpressure.maxRatePerPartition=1000', '--batch.maxRecords=500'])
+  const started = Date.now()
+  await eventually(async () => (await processor.metric('spate_records_consumed_total')) >= records.length, 60_000, () => processor.output())
+  const seconds = (Date.now() - started) / 1000
+  // 6 000 records at <= 1 000/s take at least ~5 s (the first batch is free); uncapped it is well under 1 s.
+  assert.ok(seconds >= 4.5, `read ${records.length} records in ${seconds.toFixed(1)} s, faster than the cap allows`)
+})
