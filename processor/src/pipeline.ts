@@ -13,29 +13,32 @@
 //      are committed to the consumer group so that lag is visible to any Kafka tool.
 // Nothing is checkpointed before its effects are durable, so a crash anywhere replays from the
 // last checkpoint and rewrites the same values: exactly-once results in Redis.
-import { Consumer, Producer, ProduceAcks, type Message, type MessagesStream } from '@platformatic/kafka'
+import { Partitioners, type Kafka, type Producer } from 'kafkajs'
 import { randomUUID } from 'node:crypto'
 import { FencedError, S3Checkpoints, type Checkpoint } from './checkpoint/s3-checkpoints.ts'
 import type { ProcessorConfig } from './config/types.ts'
-import { connectionOptions } from './consume/kafka.ts'
+import { GroupConsumer, kafkaClient, type SourceRecord } from './consume/group-consumer.ts'
 import { DeadLetter, decode } from './decode/record.ts'
 import { logics, type Logic } from './logic/profiles.ts'
 import type { Logger } from './log.ts'
 import type { ProcessorMetrics } from './metrics/metrics.ts'
 import { RedisSink } from './sink/redis-sink.ts'
+import { SpateError } from './errors.ts'
 import { retry } from './retry.ts'
 import { PartitionWindows, type ClosedWindow } from './window/partition-windows.ts'
 
-type KafkaMessage = Message<Buffer, Buffer, Buffer, Buffer>
+type KafkaMessage = SourceRecord
 
 interface OwnedPartition {
   windows: PartitionWindows
   /** Sequence number of the last checkpoint read or written. */
   seq: number
+  /** Ownership epoch this instance claimed the partition with. */
+  epoch: number
   lastCheckpointAt: number
   /** Records processed since the last checkpoint. */
   dirty: boolean
-  /** Set when another instance with a newer group generation owns the partition. */
+  /** Set when another instance claimed the partition after this one (a higher epoch). */
   fenced: boolean
 }
 
@@ -52,17 +55,19 @@ export class Pipeline {
   private readonly logic: Logic
   private readonly checkpoints: S3Checkpoints
   private readonly sink: RedisSink
-  private readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>
-  private readonly dlq: Producer<Buffer, Buffer, Buffer, Buffer>
-  private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined
+  private readonly kafka: Kafka
+  private readonly consumer: GroupConsumer
+  private readonly dlq: Producer
+  private readonly highWatermarks = new Map<number, bigint>()
   private readonly partitions = new Map<number, OwnedPartition>()
   /** Partitions the group currently assigns to this instance. */
   private assigned = new Set<number>()
-  private readonly pendingCommits = new Map<number, { topic: string, partition: number, offset: bigint, leaderEpoch: number }>()
+  private readonly pendingCommits = new Map<number, { partition: number, offset: bigint }>()
   private committing: Promise<void> | undefined
   private buffer: KafkaMessage[] = []
   private bufferedBytes = 0
   private stopping = false
+  private throttled = false
   private running: Promise<void> | undefined
   private ready = false
   /** Totals for the periodic throughput report. */
@@ -78,15 +83,9 @@ export class Pipeline {
     this.logic = logics[config.profile]
     this.checkpoints = new S3Checkpoints(config)
     this.sink = new RedisSink(config.redis, this.logic.extras, metrics, log)
-    this.consumer = new Consumer({
-      ...connectionOptions(config),
-      groupId: config.kafka.groupId,
-      sessionTimeout: config.kafka.sessionTimeout,
-      heartbeatInterval: Math.min(3000, Math.floor(config.kafka.sessionTimeout / 3)),
-      maxWaitTime: Math.min(500, config.batch.maxWait),
-      maxBytes: Math.min(config.backpressure.maxBufferedBytes, 64 * 1024 * 1024),
-    })
-    this.dlq = new Producer({ ...connectionOptions(config), acks: ProduceAcks.ALL })
+    this.kafka = kafkaClient(config, log)
+    this.consumer = new GroupConsumer(this.kafka, config)
+    this.dlq = this.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 5 }, createPartitioner: Partitioners.DefaultPartitioner })
   }
 
   get isReady (): boolean {
@@ -97,25 +96,22 @@ export class Pipeline {
   async start (): Promise<void> {
     await this.checkpoints.check()
     await this.sink.connect()
-    const metadata = await this.consumer.metadata({ topics: [this.config.kafka.topic, this.config.kafka.dlqTopic] })
-    for (const topic of [this.config.kafka.topic, this.config.kafka.dlqTopic]) {
-      if (!metadata.topics.has(topic)) throw new Error(`topic ${topic} does not exist; create it first (the load scripts do in setup())`)
+    const admin = this.kafka.admin()
+    try {
+      await admin.connect()
+      const topics = await admin.listTopics()
+      for (const topic of [this.config.kafka.topic, this.config.kafka.dlqTopic]) {
+        if (!topics.includes(topic)) throw new SpateError('SPATE_KAFKA_TOPIC', `topic ${topic} does not exist; create it first (the load scripts do in setup())`)
+      }
+    } finally {
+      await admin.disconnect()
     }
-    this.consumer.on('consumer:group:join', (payload) => this.onAssignment(payload.generationId))
-    this.consumer.startLagMonitoring({ topics: [this.config.kafka.topic] }, 5000)
-    this.consumer.on('consumer:lag', (lag) => {
-      const offsets = lag.get(this.config.kafka.topic) ?? []
-      this.metrics.lag.reset()
-      offsets.forEach((value, partition) => { if (value >= 0n) this.metrics.lag.set({ partition: String(partition) }, Number(value)) })
+    await this.dlq.connect()
+    await this.consumer.start({
+      onAssigned: (partitions) => this.onAssignment(partitions),
+      onHighWatermark: (partition, highWatermark) => { this.highWatermarks.set(partition, highWatermark) },
+      onRecords: (records, payload) => this.enqueue(records, payload),
     })
-    this.stream = await this.consumer.consume({
-      topics: [this.config.kafka.topic],
-      mode: 'committed',
-      fallbackMode: 'earliest',
-      autocommit: false,
-    })
-    this.stream.on('data', (message: KafkaMessage) => this.enqueue(message))
-    this.stream.on('error', (error: Error) => this.log.error('kafka consumer error', { error: error.message }))
     this.ready = true
     // An unexpected error leaves a batch half applied to memory; the only safe recovery is the
     // last checkpoint, so the process stops and its supervisor restarts it.
@@ -125,28 +121,36 @@ export class Pipeline {
     })
   }
 
-  private enqueue (message: KafkaMessage): void {
-    this.buffer.push(message)
-    this.bufferedBytes += (message.value?.length ?? 0) + (message.key?.length ?? 0)
-    const { maxBufferedRecords, maxBufferedBytes } = this.config.backpressure
-    if ((this.buffer.length >= maxBufferedRecords || this.bufferedBytes >= maxBufferedBytes) && this.stream && !this.stream.isPaused()) {
-      this.stream.pause()
-      this.metrics.paused.set(1)
+  /**
+   * Takes a fetched batch into the buffer. While the buffer is over its bounds the call waits,
+   * and the consumer fetches nothing more: that is the backpressure on Kafka.
+   */
+  private async enqueue (records: KafkaMessage[], payload: { heartbeat: () => Promise<void>, isStale: () => boolean }): Promise<void> {
+    for (const record of records) {
+      this.buffer.push(record)
+      this.bufferedBytes += (record.value?.length ?? 0) + (record.key?.length ?? 0)
     }
+    const { maxBufferedRecords, maxBufferedBytes } = this.config.backpressure
+    let waited = 0
+    while ((this.buffer.length >= maxBufferedRecords || this.bufferedBytes >= maxBufferedBytes) && !this.stopping && !payload.isStale()) {
+      this.metrics.paused.set(1)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      // Waiting must not cost the group membership.
+      if ((waited += 20) % 1000 === 0) await payload.heartbeat().catch(() => {})
+    }
+    this.metrics.paused.set(this.throttled ? 1 : 0)
+    this.metrics.bufferedRecords.set(this.buffer.length)
   }
 
-  private onAssignment (generation: number | undefined): void {
-    const assigned = new Set<number>()
-    for (const assignment of this.consumer.assignments ?? []) {
-      if (assignment.topic === this.config.kafka.topic) for (const p of assignment.partitions) assigned.add(p)
-    }
+  private onAssignment (partitions: number[]): void {
+    const assigned = new Set(partitions)
     this.assigned = assigned
     // Partitions that moved elsewhere: their new owner restores them from the last checkpoint.
     for (const partition of [...this.partitions.keys()]) {
       if (!assigned.has(partition)) this.partitions.delete(partition)
     }
     this.metrics.assignedPartitions.set(assigned.size)
-    this.log.info('partitions assigned', { generation, partitions: [...assigned].sort((a, b) => a - b) })
+    this.log.info('partitions assigned', { partitions })
   }
 
   private async loop (): Promise<void> {
@@ -168,30 +172,57 @@ export class Pipeline {
     return batch
   }
 
-  private releaseBackpressure (): void {
-    const { maxBufferedRecords, maxBufferedBytes } = this.config.backpressure
-    if (this.stream?.isPaused() && this.buffer.length < maxBufferedRecords / 2 && this.bufferedBytes < maxBufferedBytes / 2) {
-      this.stream.resume()
-      this.metrics.paused.set(0)
-    }
+  private updateGauges (): void {
     this.metrics.bufferedRecords.set(this.buffer.length)
+    for (const [partition, owned] of this.partitions) {
+      const highWatermark = this.highWatermarks.get(partition)
+      if (highWatermark !== undefined) this.metrics.lag.set({ partition: String(partition) }, Number(highWatermark - owned.windows.nextOffset))
+    }
   }
 
+  /**
+   * Restores a partition this instance was just given from its latest checkpoint, and claims it:
+   * a checkpoint with the next ownership epoch, so that a previous owner still running (a zombie)
+   * finds out at its next checkpoint that it has been replaced.
+   */
   private async owned (partition: number): Promise<OwnedPartition> {
     let owned = this.partitions.get(partition)
     if (owned) return owned
     const options = { size: this.config.window.size, lateness: this.config.window.allowedLateness, extraCount: this.logic.extras.length }
-    const latest = await retry(() => this.checkpoints.latest(partition), {
-      baseMs: 200,
-      maxMs: 5000,
-      onRetry: (error, attempt, retryInMs) => this.log.warn('reading the checkpoint failed; retrying', { partition, error: error.message, attempt, retryInMs }),
-    })
-    const windows = latest ? PartitionWindows.restore(latest.state, options) : new PartitionWindows(partition, options)
-    owned = { windows, seq: latest?.seq ?? 0, lastCheckpointAt: Date.now(), dirty: false, fenced: false }
-    if (latest && latest.generation > this.consumer.generationId) owned.fenced = true
+    for (;;) {
+      const latest = await retry(() => this.checkpoints.latest(partition), {
+        baseMs: 200,
+        maxMs: 5000,
+        onRetry: (error, attempt, retryInMs) => this.log.warn('reading the checkpoint failed; retrying', { partition, error: error.message, attempt, retryInMs }),
+      })
+      const windows = latest ? PartitionWindows.restore(latest.state, options) : new PartitionWindows(partition, options)
+      owned = { windows, seq: latest?.seq ?? 0, epoch: (latest?.epoch ?? 0) + 1, lastCheckpointAt: Date.now(), dirty: false, fenced: false }
+      try {
+        await this.checkpoints.write(this.checkpointOf(partition, owned, owned.seq + 1, Date.now()))
+        owned.seq++
+        break
+      } catch (error) {
+        if (!(error instanceof FencedError)) throw error
+        // Another instance claimed it in the same moment; read again and claim after it.
+      }
+    }
     this.partitions.set(partition, owned)
-    this.log.info('partition restored', { partition, checkpoint: latest?.seq ?? null, nextOffset: windows.nextOffset, openWindows: windows.openWindows })
+    this.log.info('partition claimed', { partition, epoch: owned.epoch, checkpoint: owned.seq, nextOffset: owned.windows.nextOffset, openWindows: owned.windows.openWindows })
     return owned
+  }
+
+  private checkpointOf (partition: number, owned: OwnedPartition, seq: number, now: number): Checkpoint {
+    return {
+      version: 1,
+      seq,
+      topic: this.config.kafka.topic,
+      groupId: this.config.kafka.groupId,
+      partition,
+      epoch: owned.epoch,
+      instanceId: this.instanceId,
+      writtenAt: now,
+      state: owned.windows.snapshot(),
+    }
   }
 
   async processBatch (batch: KafkaMessage[]): Promise<void> {
@@ -275,23 +306,23 @@ export class Pipeline {
       this.totals.deadLettered += deadLetters.length
     }
     await this.throttle(batch, performance.now() - started)
-    this.releaseBackpressure()
+    this.updateGauges()
   }
 
   private async sendDeadLetters (letters: DeadLetterOut[]): Promise<void> {
     const counts = new Map<string, number>()
     const messages = letters.map(({ source, letter }) => {
       counts.set(letter.reason, (counts.get(letter.reason) ?? 0) + 1)
-      const headers = new Map<Buffer, Buffer>([
-        [Buffer.from('spate-reason'), Buffer.from(letter.reason)],
-        [Buffer.from('spate-detail'), Buffer.from(letter.detail.slice(0, 500))],
-        [Buffer.from('spate-source'), Buffer.from(`${source.topic}/${source.partition}/${source.offset}`)],
-      ])
+      const headers = {
+        'spate-reason': letter.reason,
+        'spate-detail': letter.detail.slice(0, 500),
+        'spate-source': `${this.config.kafka.topic}/${source.partition}/${source.offset}`,
+      }
       // An oversize value is not copied: the dead letter would be refused for the same reason.
       const value = letter.reason === 'oversize' ? Buffer.alloc(0) : (source.value ?? Buffer.alloc(0))
-      return { topic: this.config.kafka.dlqTopic, key: source.key ?? undefined, value, headers }
+      return { key: source.key, value, headers }
     })
-    await retry(() => this.dlq.send({ messages }), {
+    await retry(() => this.dlq.send({ topic: this.config.kafka.dlqTopic, acks: -1, messages }), {
       baseMs: 100,
       maxMs: 5000,
       onRetry: (error, attempt, retryInMs) => this.log.warn('dead-letter produce failed; retrying', { error: error.message, attempt, retryInMs }),
@@ -307,7 +338,7 @@ export class Pipeline {
     await Promise.all(due.map(([partition, owned]) => this.checkpoint(partition, owned, now)))
     const offsets = due
       .filter(([, owned]) => !owned.fenced)
-      .map(([partition, owned]) => ({ topic: this.config.kafka.topic, partition, offset: owned.windows.nextOffset, leaderEpoch: -1 }))
+      .map(([partition, owned]) => ({ partition, offset: owned.windows.nextOffset }))
     if (offsets.length > 0) this.commitInBackground(offsets)
   }
 
@@ -316,12 +347,12 @@ export class Pipeline {
    * it lets any Kafka tool see the group's lag; so it never holds up a micro-batch: a commit can
    * wait out a rebalance. One commit is in flight at a time; a later one carries newer offsets.
    */
-  private commitInBackground (offsets: Array<{ topic: string, partition: number, offset: bigint, leaderEpoch: number }>): void {
+  private commitInBackground (offsets: Array<{ partition: number, offset: bigint }>): void {
     for (const entry of offsets) this.pendingCommits.set(entry.partition, entry)
     if (this.committing) return
     const next = [...this.pendingCommits.values()]
     this.pendingCommits.clear()
-    this.committing = this.consumer.commit({ offsets: next })
+    this.committing = this.consumer.commit(next)
       .catch((error: Error) => this.log.warn('offset commit failed; the next checkpoint commits again', { error: error.message }))
       .finally(() => {
         this.committing = undefined
@@ -331,17 +362,7 @@ export class Pipeline {
 
   private async checkpoint (partition: number, owned: OwnedPartition, now: number): Promise<void> {
     const started = performance.now()
-    const body: Checkpoint = {
-      version: 1,
-      seq: owned.seq + 1,
-      topic: this.config.kafka.topic,
-      groupId: this.config.kafka.groupId,
-      partition,
-      generation: this.consumer.generationId,
-      instanceId: this.instanceId,
-      writtenAt: now,
-      state: owned.windows.snapshot(),
-    }
+    const body = this.checkpointOf(partition, owned, owned.seq + 1, now)
     try {
       await retry(() => this.checkpoints.write(body), {
         baseMs: 200,
@@ -367,17 +388,18 @@ export class Pipeline {
   }
 
   /**
-   * Another instance wrote our next checkpoint first. If it runs in a newer group generation it
-   * owns the partition and this instance is a zombie: stop touching the partition. Otherwise
-   * both computed the same deterministic state from the same records; keep the further one.
+   * Another instance wrote our next checkpoint first. If it claimed the partition after us (a
+   * higher epoch) it owns it and this instance is a zombie: stop touching the partition.
+   * Otherwise it is an older owner that has not noticed yet; both computed the same
+   * deterministic state from the same records, so keep the one further ahead.
    */
   private async onFenced (partition: number, owned: OwnedPartition): Promise<void> {
     this.metrics.checkpointFailures.inc({ reason: 'fenced' })
     const latest = await this.checkpoints.latest(partition)
     if (!latest) return
-    if (latest.generation > this.consumer.generationId) {
+    if (latest.epoch > owned.epoch) {
       owned.fenced = true
-      this.log.warn('partition fenced: a newer consumer group generation owns it', { partition, ours: this.consumer.generationId, theirs: latest.generation, by: latest.instanceId })
+      this.log.warn('partition fenced: another instance claimed it after this one', { partition, ours: owned.epoch, theirs: latest.epoch, by: latest.instanceId })
       return
     }
     owned.seq = latest.seq
@@ -386,7 +408,7 @@ export class Pipeline {
       owned.windows = PartitionWindows.restore(latest.state, options)
       owned.dirty = false
       owned.lastCheckpointAt = Date.now()
-      this.log.warn('checkpoint overtaken by another instance; adopted its state', { partition, seq: latest.seq })
+      this.log.warn('checkpoint overtaken by an older owner; adopted its state', { partition, seq: latest.seq })
     } else {
       await this.checkpoint(partition, owned, Date.now())
     }
@@ -400,9 +422,11 @@ export class Pipeline {
     for (const message of batch) perPartition.set(message.partition, (perPartition.get(message.partition) ?? 0) + 1)
     const neededMs = Math.max(...perPartition.values()) / rate * 1000
     if (neededMs > elapsedMs) {
-      this.stream?.pause()
+      this.throttled = true
+      this.consumer.pause()
       await new Promise((resolve) => setTimeout(resolve, neededMs - elapsedMs))
-      this.stream?.resume()
+      this.consumer.resume()
+      this.throttled = false
     }
   }
 
@@ -410,22 +434,20 @@ export class Pipeline {
   async stop (): Promise<void> {
     if (this.stopping) return
     this.stopping = true
-    this.stream?.pause()
+    this.consumer.pause()
     await this.running
     while (this.buffer.length > 0) await this.processBatch(this.takeBatch(this.config.batch.maxRecords))
     await this.checkpointDue(Date.now(), new Set(), true)
     await this.committing
     if (this.pendingCommits.size > 0) {
-      await this.consumer.commit({ offsets: [...this.pendingCommits.values()] }).catch((error: Error) => this.log.warn('final offset commit failed', { error: error.message }))
+      await this.consumer.commit([...this.pendingCommits.values()]).catch((error: Error) => this.log.warn('final offset commit failed', { error: error.message }))
     }
-    this.consumer.stopLagMonitoring()
-    if (this.stream) await (this.stream.close() as Promise<void>).catch(() => {})
     try {
-      await this.consumer.close(false)
+      await this.consumer.close()
     } catch (error) {
       this.log.warn('leaving the consumer group failed', { error: (error as Error).message })
     }
-    await this.dlq.close().catch(() => {})
+    await this.dlq.disconnect().catch(() => {})
     await this.sink.close()
   }
 }

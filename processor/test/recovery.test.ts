@@ -57,8 +57,8 @@ test('a zombie cannot overwrite a newer checkpoint: its conditional write is rej
     windows.nextOffset = offset
     return windows.snapshot()
   }
-  const checkpoint = (seq: number, generation: number, offset: bigint, instanceId: string) =>
-    ({ version: 1 as const, seq, topic: config.kafka.topic, groupId: config.kafka.groupId, partition: 7, generation, instanceId, writtenAt: Date.now(), state: state(offset) })
+  const checkpoint = (seq: number, epoch: number, offset: bigint, instanceId: string) =>
+    ({ version: 1 as const, seq, topic: config.kafka.topic, groupId: config.kafka.groupId, partition: 7, epoch, instanceId, writtenAt: Date.now(), state: state(offset) })
 
   await zombie.write(checkpoint(1, 1, 100n, 'zombie'))
   // A rebalance hands partition 7 to the new owner, which restores seq 1 and writes seq 2.

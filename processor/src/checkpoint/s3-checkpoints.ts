@@ -3,8 +3,9 @@
 // Each checkpoint is a new object <prefix>/<group>/<topic>/<partition>/<seq>.json, created with
 // If-None-Match: * so that the sequence number is a fencing token: of two instances that both
 // believe they own a partition (a zombie after a rebalance), only the first to write seq N
-// succeeds; the other gets 412 and learns it has been overtaken. Old checkpoints are deleted
-// once checkpoint.keep newer ones exist.
+// succeeds; the other gets 412 and learns it has been overtaken. The epoch in the checkpoint
+// then tells which of the two is the newer owner. Old checkpoints are deleted once
+// checkpoint.keep newer ones exist.
 import { AwsClient } from 'aws4fetch'
 import { SpateError } from '../errors.ts'
 import type { ProcessorConfig } from '../config/types.ts'
@@ -16,8 +17,11 @@ export interface Checkpoint {
   topic: string
   groupId: string
   partition: number
-  /** Consumer group generation of the writer: a newer generation owns the partition. */
-  generation: number
+  /**
+   * Ownership epoch of the partition: an instance that takes a partition over writes a claim
+   * with the previous epoch + 1, so a higher epoch always means a newer owner.
+   */
+  epoch: number
   instanceId: string
   writtenAt: number
   state: PartitionSnapshot

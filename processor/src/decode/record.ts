@@ -18,8 +18,8 @@ export class DeadLetter {
   constructor (readonly reason: DeadLetterReason, readonly detail: string) {}
 }
 
-export function decode (value: Buffer | undefined, key: Buffer | undefined, valueField: string, maxBytes: number): Decoded | DeadLetter {
-  if (value === undefined || value.length === 0) return new DeadLetter('missing-field', 'empty record value')
+export function decode (value: Buffer | null | undefined, key: Buffer | null | undefined, valueField: string, maxBytes: number): Decoded | DeadLetter {
+  if (value === undefined || value === null || value.length === 0) return new DeadLetter('missing-field', 'empty record value')
   if (value.length > maxBytes) return new DeadLetter('oversize', `value is ${value.length} bytes, kafka.maxRecordBytes is ${maxBytes}`)
   let body: unknown
   try {
