@@ -29,6 +29,9 @@ import { PartitionWindows, type ClosedWindow } from './window/partition-windows.
 
 type KafkaMessage = SourceRecord
 
+/** Dead letters per produce request, well under the broker's default message.max.bytes (1 MB). */
+const DLQ_CHUNK_BYTES = 512 * 1024
+
 interface OwnedPartition {
   windows: PartitionWindows
   /** Sequence number of the last checkpoint read or written. */
@@ -266,7 +269,10 @@ export class Pipeline {
     let openWindows = 0
     for (const [partition, owned] of this.partitions) {
       if (owned.fenced) continue
-      if (owned.windows.advanceIfIdle(now, idleTimeout)) idleAdvanced.add(partition)
+      const highWatermark = this.highWatermarks.get(partition)
+      // Buffered records lie below the high watermark, so this also means nothing is pending.
+      const caughtUp = highWatermark !== undefined && owned.windows.nextOffset >= highWatermark
+      if (owned.windows.advanceIfIdle(now, idleTimeout, caughtUp)) idleAdvanced.add(partition)
       const done = owned.windows.takeClosed()
       if (done.length > 0) {
         owned.dirty = true
@@ -322,12 +328,33 @@ export class Pipeline {
       const value = letter.reason === 'oversize' ? Buffer.alloc(0) : (source.value ?? Buffer.alloc(0))
       return { key: source.key, value, headers }
     })
+    // Chunks: a produce request carries one record batch per partition, and a batch larger than
+    // the broker's message.max.bytes is refused whole.
+    const chunks: typeof messages[] = []
+    let chunk: typeof messages = []
+    let bytes = 0
+    for (const message of messages) {
+      const size = message.value.length + (message.key?.length ?? 0) + 600
+      if (chunk.length > 0 && bytes + size > DLQ_CHUNK_BYTES) {
+        chunks.push(chunk)
+        chunk = []
+        bytes = 0
+      }
+      chunk.push(message)
+      bytes += size
+    }
+    chunks.push(chunk)
+    for (const part of chunks) await this.sendDeadLetterChunk(part)
+    for (const [reason, count] of counts) this.metrics.deadLettered.inc({ reason }, count)
+  }
+
+  private async sendDeadLetterChunk (messages: Array<{ key: Buffer | null, value: Buffer, headers: Record<string, string> }>): Promise<void> {
     await retry(() => this.dlq.send({ topic: this.config.kafka.dlqTopic, acks: -1, messages }), {
       baseMs: 100,
       maxMs: 5000,
+      giveUp: (error) => (error as { retriable?: boolean }).retriable === false,
       onRetry: (error, attempt, retryInMs) => this.log.warn('dead-letter produce failed; retrying', { error: error.message, attempt, retryInMs }),
     })
-    for (const [reason, count] of counts) this.metrics.deadLettered.inc({ reason }, count)
   }
 
   /** Checkpoints every partition whose interval elapsed (or all of them with force). */

@@ -67,14 +67,15 @@ test('a snapshot restores to a state that produces the same windows as the origi
   assert.deepEqual(summary(restored.takeClosed()), summary(original.takeClosed()))
 })
 
-test('an idle partition closes its windows once the clock has passed them', () => {
+test('a caught-up idle partition closes its windows once the clock has passed them', () => {
   const state = new PartitionWindows(0, options)
   const now = 1_000_000
   feed(state, [[now - 30_000, 'a', 1, 0], [now - 15_000, 'a', 1, 1]])
   state.lastRecordAt = now - 1_000
-  assert.equal(state.advanceIfIdle(now, 5_000), false, 'not idle for long enough yet')
+  assert.equal(state.advanceIfIdle(now, 5_000, true), false, 'not idle for long enough yet')
   state.lastRecordAt = now - 6_000
-  assert.equal(state.advanceIfIdle(now, 5_000), true)
+  assert.equal(state.advanceIfIdle(now, 5_000, false), false, 'records are still waiting to be read: not idle')
+  assert.equal(state.advanceIfIdle(now, 5_000, true), true)
   assert.deepEqual(state.takeClosed().map((w) => w.start), [now - 30_000, now - 20_000])
   assert.equal(state.openWindows, 0)
 })

@@ -130,10 +130,12 @@ export class PartitionWindows {
   /**
    * Advances the watermark with the clock when the partition has been idle, as if event time had
    * kept pace with processing time, so that the last windows of a quiet partition close instead
-   * of waiting for a record that never comes. Returns true when it moved the watermark.
+   * of waiting for a record that never comes. Idle means caught up (nothing left to read) for
+   * idleTimeout: a partition that merely waits its turn in a backlog is not idle. Returns true
+   * when it moved the watermark.
    */
-  advanceIfIdle (now: number, idleTimeout: number): boolean {
-    if (this.windows.size === 0 || now - this.lastRecordAt < idleTimeout) return false
+  advanceIfIdle (now: number, idleTimeout: number, caughtUp: boolean): boolean {
+    if (!caughtUp || this.windows.size === 0 || now - this.lastRecordAt < idleTimeout) return false
     let latestEnd = -Infinity
     for (const start of this.windows.keys()) latestEnd = Math.max(latestEnd, start + this.size)
     const target = Math.min(now - this.lateness, latestEnd)
