@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { createClient } from 'redis'
+import { processorArgs } from '../processor/test/helpers.ts'
 import { freePort, root, run, stack, uniqueName } from '../test/helpers.ts'
 
 const N = Number(process.env.BENCH_RECORDS ?? 2_000_000)
@@ -89,9 +90,9 @@ async function drain (topic: string, records: number, instances: number, extra: 
   for (let i = 0; i < instances; i++) {
     const port = await freePort()
     ports.push(port)
+    const iso = { topic, dlqTopic: `${topic}-dlq`, group: prefix, prefix, s3Prefix: `bench/${prefix}` }
     children.push(spawn(process.execPath, ['--import', 'tsx', join(root, 'processor/src/main.ts'),
-      `--kafka.topic=${topic}`, `--kafka.dlqTopic=${topic}-dlq`, `--kafka.groupId=${prefix}`, `--redis.keyPrefix=${prefix}`,
-      `--s3.prefix=bench/${prefix}`, `--metrics.port=${port}`, '--window.idleTimeout=500ms', '--window.allowedLateness=0s', '--log.level=warn', ...extra,
+      ...processorArgs(iso, [`--metrics.port=${port}`, '--window.idleTimeout=500ms', '--window.allowedLateness=0s', '--log.level=warn', ...extra]),
     ], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] }))
   }
   try {

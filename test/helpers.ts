@@ -2,8 +2,11 @@
 // Connection settings come from `stack/stack.sh env`, which `task test` evaluates first.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { TestContext } from 'node:test'
 
 export const root = join(import.meta.dirname, '..')
 
@@ -120,4 +123,23 @@ export async function readTopic (topic: string, options: { expected: number, qui
     await consumer.close(true)
   }
   return records
+}
+
+/**
+ * A run directory and ports of the test's own, for starting services with stack/stack.sh
+ * without touching the shared stack; everything it started is stopped after the test.
+ */
+export async function isolatedStack (t: TestContext): Promise<{ runDir: string, env: Record<string, string> }> {
+  const runDir = await mkdtemp(join(tmpdir(), 'spate-stack-test-'))
+  const env = {
+    SPATE_RUN_DIR: runDir,
+    SPATE_REDIS_PORT: String(await freePort()),
+    SPATE_KAFKA_PORT: String(await freePort()),
+    SPATE_KAFKA_CONTROLLER_PORT: String(await freePort()),
+  }
+  t.after(async () => {
+    await run(join(root, 'stack', 'stack.sh'), ['down'], { env })
+    await rm(runDir, { recursive: true, force: true })
+  })
+  return { runDir, env }
 }

@@ -1,10 +1,8 @@
 // Several instances in one consumer group, and a Redis restart under load.
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { freePort, root, run } from '../../test/helpers.ts'
+import { isolatedStack, root, run } from '../../test/helpers.ts'
 import { eventually, expectedTotals, isolate, ledgerTotals, produce, redisClient, sleep, startProcessor, workload, type TestRecord } from './helpers.ts'
 
 /** Produces the records in slices over durationMs, as a steady load would. */
@@ -45,13 +43,8 @@ test('two instances share the partitions and hand them over without loss or dupl
 
 test('a Redis restart in the middle of a run pauses writes and loses nothing', { timeout: 180_000 }, async (t) => {
   // A Redis of this test's own, started and stopped by the project's stack script.
-  const runDir = await mkdtemp(join(tmpdir(), 'spate-redis-restart-'))
-  const env = { SPATE_RUN_DIR: runDir, SPATE_REDIS_PORT: String(await freePort()) }
+  const { env } = await isolatedStack(t)
   const stackScript = join(root, 'stack/stack.sh')
-  t.after(async () => {
-    await run(stackScript, ['down', 'redis'], { env })
-    await rm(runDir, { recursive: true, force: true })
-  })
   assert.equal((await run(stackScript, ['up', 'redis'], { env })).code, 0)
   const url = `redis://127.0.0.1:${env.SPATE_REDIS_PORT}`
 

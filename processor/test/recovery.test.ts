@@ -87,3 +87,9 @@ test('an unreachable Redis stops the start with one line naming it', { timeout: 
   assert.equal(result.code, 1, result.stdout + result.stderr)
   assert.equal(result.stderr, 'spate-processor: cannot reach Redis at redis://127.0.0.1:1 (connect ECONNREFUSED 127.0.0.1:1); check redis.url and that Redis is running\n')
 })
+
+test('unreachable Kafka brokers stop the start with one line naming them', { timeout: 60_000 }, async () => {
+  const result = await run(process.execPath, ['--import', 'tsx', join(root, 'processor/src/main.ts'), '--kafka.brokers=127.0.0.1:1', '--metrics.port=0'], { timeoutMs: 45_000 })
+  assert.equal(result.code, 1, result.stdout + result.stderr)
+  assert.equal(result.stderr, 'spate-processor: cannot reach Kafka (Connection error: connect ECONNREFUSED 127.0.0.1:1); check kafka.brokers (127.0.0.1:1)\n')
+})

@@ -3,28 +3,12 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { test, type TestContext } from 'node:test'
-import { freePort, occupyPort, root, run } from '../helpers.ts'
+import { test } from 'node:test'
+import { isolatedStack, occupyPort, root, run } from '../helpers.ts'
 
 const stackScript = join(root, 'stack', 'stack.sh')
-
-async function isolatedStack (t: TestContext): Promise<{ runDir: string, env: NodeJS.ProcessEnv }> {
-  const runDir = await mkdtemp(join(tmpdir(), 'spate-stack-test-'))
-  const env = {
-    SPATE_RUN_DIR: runDir,
-    SPATE_REDIS_PORT: String(await freePort()),
-    SPATE_KAFKA_PORT: String(await freePort()),
-    SPATE_KAFKA_CONTROLLER_PORT: String(await freePort()),
-  }
-  t.after(async () => {
-    await run(stackScript, ['down'], { env })
-    await rm(runDir, { recursive: true, force: true })
-  })
-  return { runDir, env }
-}
 
 function alive (pid: number): boolean {
   try {
