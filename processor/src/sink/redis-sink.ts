@@ -110,7 +110,11 @@ export class RedisSink {
       } catch (error) {
         this.pool.forEach((c) => c.destroy())
         this.pool = []
-        throw new SpateError('SPATE_REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(this.config.url)} (${(error as Error).message}); check redis.url and that Redis is running`)
+        const reason = (error as Error).message
+        if (/^(WRONGPASS|NOAUTH|NOPERM)/.test(reason)) {
+          throw new SpateError('SPATE_REDIS_AUTH', `Redis at ${redactUrl(this.config.url)} refused the credentials (${reason}); check redis.username and SPATE_REDIS_PASSWORD`)
+        }
+        throw new SpateError('SPATE_REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(this.config.url)} (${reason}); check redis.url and that Redis is running`)
       }
       connected = true
     }
