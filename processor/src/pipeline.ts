@@ -77,6 +77,7 @@ export class Pipeline {
   readonly totals = { consumed: 0, processed: 0, deadLettered: 0, windows: 0, checkpoints: 0 }
 
   private readonly onFatal: (error: unknown) => void
+  private readonly windowOptions: { size: number, lateness: number, extraCount: number }
 
   constructor (config: ProcessorConfig, log: Logger, metrics: ProcessorMetrics, onFatal: (error: unknown) => void) {
     this.onFatal = onFatal
@@ -84,6 +85,7 @@ export class Pipeline {
     this.log = log
     this.metrics = metrics
     this.logic = logics[config.profile]
+    this.windowOptions = { size: config.window.size, lateness: config.window.allowedLateness, extraCount: this.logic.extras.length }
     this.checkpoints = new S3Checkpoints(config)
     this.sink = new RedisSink(config.redis, this.logic.extras, metrics, log)
     this.kafka = kafkaClient(config, log)
@@ -150,7 +152,10 @@ export class Pipeline {
     this.assigned = assigned
     // Partitions that moved elsewhere: their new owner restores them from the last checkpoint.
     for (const partition of [...this.partitions.keys()]) {
-      if (!assigned.has(partition)) this.partitions.delete(partition)
+      if (assigned.has(partition)) continue
+      this.partitions.delete(partition)
+      this.highWatermarks.delete(partition)
+      this.metrics.lag.remove({ partition: String(partition) })
     }
     this.metrics.assignedPartitions.set(assigned.size)
     this.log.info('partitions assigned', { partitions })
@@ -191,17 +196,22 @@ export class Pipeline {
   private async owned (partition: number): Promise<OwnedPartition> {
     let owned = this.partitions.get(partition)
     if (owned) return owned
-    const options = { size: this.config.window.size, lateness: this.config.window.allowedLateness, extraCount: this.logic.extras.length }
     for (;;) {
       const latest = await retry(() => this.checkpoints.latest(partition), {
         baseMs: 200,
         maxMs: 5000,
         onRetry: (error, attempt, retryInMs) => this.log.warn('reading the checkpoint failed; retrying', { partition, error: error.message, attempt, retryInMs }),
       })
-      const windows = latest ? PartitionWindows.restore(latest.state, options) : new PartitionWindows(partition, options)
+      const windows = latest ? PartitionWindows.restore(latest.state, this.windowOptions) : new PartitionWindows(partition, this.windowOptions)
       owned = { windows, seq: latest?.seq ?? 0, epoch: (latest?.epoch ?? 0) + 1, lastCheckpointAt: Date.now(), dirty: false, fenced: false }
+      const claim = this.checkpointOf(partition, owned, owned.seq + 1, Date.now())
       try {
-        await this.checkpoints.write(this.checkpointOf(partition, owned, owned.seq + 1, Date.now()))
+        await retry(() => this.checkpoints.write(claim), {
+          baseMs: 200,
+          maxMs: 5000,
+          giveUp: (error) => error instanceof FencedError,
+          onRetry: (error, attempt, retryInMs) => this.log.warn('claiming the partition failed; retrying', { partition, error: error.message, attempt, retryInMs }),
+        })
         owned.seq++
         break
       } catch (error) {
@@ -431,8 +441,7 @@ export class Pipeline {
     }
     owned.seq = latest.seq
     if (BigInt(latest.state.nextOffset) >= owned.windows.nextOffset) {
-      const options = { size: this.config.window.size, lateness: this.config.window.allowedLateness, extraCount: this.logic.extras.length }
-      owned.windows = PartitionWindows.restore(latest.state, options)
+      owned.windows = PartitionWindows.restore(latest.state, this.windowOptions)
       owned.dirty = false
       owned.lastCheckpointAt = Date.now()
       this.log.warn('checkpoint overtaken by an older owner; adopted its state', { partition, seq: latest.seq })
