@@ -1,7 +1,8 @@
 // The k6 binary spate builds, running the real bundled scripts against the real broker.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { readTopic, run, uniqueName } from '../helpers.ts'
+import { Admin } from '@platformatic/kafka'
+import { readTopic, run, stack, uniqueName } from '../helpers.ts'
 
 const k6 = 'k6'
 
@@ -49,3 +50,50 @@ test('unreachable brokers stop the run in setup with a message naming them', { t
   assert.equal(result.code, 108, result.stderr) // test.abort(): setup stopped the run before any load
   assert.match(result.stderr, /test aborted: kafka: cannot reach brokers 127\.0\.0\.1:1 \(.*\); check the broker list"/)
 })
+
+// Each load shape, shrunk to a few seconds, against the real broker.
+const shapes: Array<[script: string, env: Record<string, string>]> = [
+  ['steady', { SPATE_DURATION: '3s' }],
+  ['ramp', { SPATE_RAMP_STEPS: '2', SPATE_RAMP_STEP_DURATION: '1s' }],
+  ['spike', { SPATE_SPIKE_BASE_DURATION: '1s', SPATE_SPIKE_DURATION: '1s', SPATE_SPIKE_MULTIPLIER: '3' }],
+  ['soak', { SPATE_DURATION: '3s' }],
+]
+for (const [script, env] of shapes) {
+  test(`scripts/${script}.js produces into Kafka and passes its thresholds`, { timeout: 60_000 }, async () => {
+    const topic = uniqueName(`k6-${script}`)
+    const result = await run(k6, ['run', '--quiet', `scripts/${script}.js`], {
+      env: { ...env, SPATE_TOPIC: topic, SPATE_RATE: '300', SPATE_PARTITIONS: '3', SPATE_SCHEMA: script === 'spike' ? 'complex' : 'medium' },
+    })
+    assert.equal(result.code, 0, result.stdout + result.stderr)
+    const produced = Number(/kafka_writer_message_count\.*: (\d+)/.exec(result.stdout)?.[1])
+    assert.ok(produced > 0, `no messages counted:\n${result.stdout}`)
+    const records = await readTopic(topic, { expected: produced, quietMs: 500 })
+    assert.equal(records.length, produced)
+  })
+}
+
+test('bad environment input stops the run before anything is produced, with one line naming the variable', { timeout: 60_000 }, async () => {
+  const cases: Array<[Record<string, string>, string]> = [
+    [{ SPATE_RATE: '-5' }, 'SPATE_RATE=\\"-5\\" is invalid: must be a number from 1 to 10000000'],
+    [{ SPATE_SCHEMA: 'xml' }, 'SPATE_SCHEMA=\\"xml\\" is invalid: must be one of basic, medium, complex'],
+    [{ SPATE_KAFKA_BROKERS: 'localhost' }, 'SPATE_KAFKA_BROKERS=\\"localhost\\" is invalid: must be a comma-separated list of host:port'],
+    [{ SPATE_DURATION: 'ten seconds' }, 'SPATE_DURATION=\\"ten seconds\\" is invalid: must be a duration such as 500ms, 30s, 2m or 1h30m'],
+  ]
+  for (const [env, message] of cases) {
+    const topic = uniqueName('k6-bad-env')
+    const result = await run(k6, ['run', '--quiet', 'scripts/steady.js'], { env: { ...env, SPATE_TOPIC: topic } })
+    assert.equal(result.code, 108, `${JSON.stringify(env)}: ${result.stderr}`)
+    const errors = result.stderr.split('\n').filter((line) => line.includes('level=error'))
+    assert.deepEqual(errors.map((line) => /msg="(.*)"$/.exec(line)?.[1]), [`test aborted: ${message}`])
+    assert.equal((await listTopics()).includes(topic), false, 'setup stopped before creating the topic, so nothing was produced')
+  }
+})
+
+async function listTopics (): Promise<string[]> {
+  const admin = new Admin({ clientId: 'spate-test', bootstrapBrokers: stack.kafkaBrokers() })
+  try {
+    return await admin.listTopics()
+  } finally {
+    await admin.close()
+  }
+}
