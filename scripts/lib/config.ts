@@ -5,8 +5,7 @@
 // the problem is kept here instead and setup() aborts the test with it (exit code 108).
 import type { ProducerConfig, SASLConfig, TLSConfig } from 'k6/x/kafka'
 import type { Profile, ProfileName } from '../../thresholds/profiles.ts'
-
-export type Schema = 'basic' | 'medium' | 'complex'
+import type { Schema } from './messages.ts'
 
 export interface LoadConfig {
   brokers: string[]

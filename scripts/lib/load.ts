@@ -69,10 +69,9 @@ export function setupRun (): SetupData {
 export function produceBatch (data: SetupData): void {
   const first = exec.scenario.iterationInTest * config.batch
   const now = Date.now()
+  // The record timestamp is left to the client (the send time): the event time travels in the
+  // body, and one conversion less per message is measurable at these rates.
   const messages = new Array(config.batch)
-  for (let i = 0; i < config.batch; i++) {
-    const m = message(config.schema, data.runId, first + i, config.keys, now)
-    messages[i] = { key: m.key, value: m.value, time: now }
-  }
+  for (let i = 0; i < config.batch; i++) messages[i] = message(config.schema, data.runId, first + i, config.keys, now)
   producer.produce({ messages })
 }
