@@ -24,7 +24,7 @@ test('messages are deterministic in (run id, seq) and sized per schema', () => {
   assert.equal(message('complex', 'r', 42, 10, 5).value, message('complex', 'r', 42, 10, 5).value)
   const size = (schema: 'basic' | 'medium' | 'complex') => {
     const sizes = Array.from({ length: 500 }, (_, seq) => message(schema, 'run-abcdef', seq, 1000, 1_795_000_000_000).value.length)
-    return [Math.min(...sizes), Math.max(...sizes)]
+    return [Math.min(...sizes), Math.max(...sizes)] as const
   }
   const [basicMin, basicMax] = size('basic')
   const [, mediumMax] = size('medium')
