@@ -3,7 +3,7 @@
 //   SPATE_RATE                messages per second added by each step (default 1000)
 //   SPATE_RAMP_STEPS          number of steps (default 4): the last one runs at steps x SPATE_RATE
 //   SPATE_RAMP_STEP_DURATION  how long each step holds (default 15s)
-import { env, iterationRate, loadOptions, produceBatch, setupRun, type SetupData } from './lib/load.ts'
+import { env, iterationRate, loadOptions, produceBatch, seconds, setupRun, verifyPipeline, type SetupData } from './lib/load.ts'
 
 const step = iterationRate(1000)
 const steps = env.number('SPATE_RAMP_STEPS', 4, { min: 1, max: 100, integer: true })
@@ -20,10 +20,12 @@ export const options = loadOptions({
   timeUnit: '1s',
   stages,
   preAllocatedVUs: 1,
-}, step * steps)
+}, step * steps, steps * (1 + seconds(hold)))
 
 export const setup = setupRun
 
-export default function (data: SetupData): void {
-  produceBatch(data)
+export default function (data: SetupData): Promise<void> {
+  return produceBatch(data)
 }
+
+export const verify = verifyPipeline

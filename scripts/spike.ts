@@ -5,7 +5,7 @@
 //   SPATE_SPIKE_BASE_DURATION   time at the base rate before and after each spike (default 10s)
 //   SPATE_SPIKE_DURATION        time at the spike rate (default 10s)
 //   SPATE_SPIKE_REPEATS         number of spikes (default 1)
-import { env, iterationRate, loadOptions, produceBatch, setupRun, type SetupData } from './lib/load.ts'
+import { env, iterationRate, loadOptions, produceBatch, seconds, setupRun, verifyPipeline, type SetupData } from './lib/load.ts'
 
 const base = iterationRate(1000)
 const multiplier = env.number('SPATE_SPIKE_MULTIPLIER', 5, { min: 1, max: 1000 })
@@ -26,10 +26,12 @@ export const options = loadOptions({
   timeUnit: '1s',
   stages,
   preAllocatedVUs: 1,
-}, peak)
+}, peak, seconds(calm) + repeats * (2 + seconds(burst) + seconds(calm)))
 
 export const setup = setupRun
 
-export default function (data: SetupData): void {
-  produceBatch(data)
+export default function (data: SetupData): Promise<void> {
+  return produceBatch(data)
 }
+
+export const verify = verifyPipeline

@@ -2,20 +2,23 @@
 //   SPATE_RATE      messages per second (default 1000)
 //   SPATE_DURATION  how long (default 30s)
 // Shared variables (brokers, topic, producers, schema, thresholds ...): docs/load-scripts.md.
-import { env, iterationRate, loadOptions, produceBatch, setupRun, type SetupData } from './lib/load.ts'
+import { env, iterationRate, loadOptions, produceBatch, seconds, setupRun, verifyPipeline, type SetupData } from './lib/load.ts'
 
+const duration = env.duration('SPATE_DURATION', '30s')
 const rate = iterationRate(1000)
 
 export const options = loadOptions({
   executor: 'constant-arrival-rate',
   rate,
   timeUnit: '1s',
-  duration: env.duration('SPATE_DURATION', '30s'),
+  duration,
   preAllocatedVUs: 1,
-}, rate)
+}, rate, seconds(duration))
 
 export const setup = setupRun
 
-export default function (data: SetupData): void {
-  produceBatch(data)
+export default function (data: SetupData): Promise<void> {
+  return produceBatch(data)
 }
+
+export const verify = verifyPipeline

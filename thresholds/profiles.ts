@@ -10,22 +10,40 @@
 
 export type ProfileName = 'smoke' | 'default' | 'strict'
 
+//
+// Pipeline side, from the sink after the load (scripts/lib/verify.ts):
+//   spate_records_lost, spate_records_duplicated, spate_records_mismatched   all zero
+//   spate_end_to_end_latency   event time to visible in Redis, in milliseconds; with windowed
+//                              ingestion it includes the window and the allowed lateness
+
 export interface Profile {
   maxWriteP95Ms: number
   maxWriteP99Ms: number
+  maxEndToEndP95Ms: number
+  maxEndToEndP99Ms: number
 }
 
 export const profiles: Record<ProfileName, Profile> = {
-  smoke: { maxWriteP95Ms: 1000, maxWriteP99Ms: 2000 },
-  default: { maxWriteP95Ms: 500, maxWriteP99Ms: 1000 },
-  strict: { maxWriteP95Ms: 100, maxWriteP99Ms: 250 },
+  smoke: { maxWriteP95Ms: 1000, maxWriteP99Ms: 2000, maxEndToEndP95Ms: 45_000, maxEndToEndP99Ms: 60_000 },
+  default: { maxWriteP95Ms: 500, maxWriteP99Ms: 1000, maxEndToEndP95Ms: 25_000, maxEndToEndP99Ms: 30_000 },
+  strict: { maxWriteP95Ms: 100, maxWriteP99Ms: 250, maxEndToEndP95Ms: 15_000, maxEndToEndP99Ms: 20_000 },
 }
 
-export function thresholdsFor (name: ProfileName, overrides: Partial<Profile> = {}): Record<string, string[]> {
+export function thresholdsFor (name: ProfileName, overrides: Partial<Profile> = {}, pipeline = true): Record<string, string[]> {
   const profile = { ...profiles[name], ...overrides }
-  return {
+  const producer = {
     kafka_writer_error_count: ['count==0'],
     dropped_iterations: ['count==0'],
     kafka_writer_write_seconds: [`p(95)<${profile.maxWriteP95Ms}`, `p(99)<${profile.maxWriteP99Ms}`],
+  }
+  if (!pipeline) return producer
+  return {
+    ...producer,
+    spate_records_lost: ['count==0'],
+    spate_records_duplicated: ['count==0'],
+    spate_records_mismatched: ['count==0'],
+    // At least one record must have been verified: an empty sink is no pass.
+    spate_records_verified: ['count>0'],
+    spate_end_to_end_latency: [`p(95)<${profile.maxEndToEndP95Ms}`, `p(99)<${profile.maxEndToEndP99Ms}`],
   }
 }

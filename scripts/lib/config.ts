@@ -121,8 +121,8 @@ export function readLoadConfig (env: Env): { reader: EnvReader, config: LoadConf
     thresholds: env.SPATE_THRESHOLDS ? read.oneOf<ProfileName>('SPATE_THRESHOLDS', 'default', ['smoke', 'default', 'strict']) : undefined,
     thresholdOverrides: {},
   }
-  for (const [name, field] of [['SPATE_MAX_WRITE_P95_MS', 'maxWriteP95Ms'], ['SPATE_MAX_WRITE_P99_MS', 'maxWriteP99Ms']] as const) {
-    if (env[name] !== undefined && env[name] !== '') config.thresholdOverrides[field] = read.number(name, 0, { min: 0, max: 600_000 })
+  for (const [name, field] of [['SPATE_MAX_WRITE_P95_MS', 'maxWriteP95Ms'], ['SPATE_MAX_WRITE_P99_MS', 'maxWriteP99Ms'], ['SPATE_MAX_E2E_P95_MS', 'maxEndToEndP95Ms'], ['SPATE_MAX_E2E_P99_MS', 'maxEndToEndP99Ms']] as const) {
+    if (env[name] !== undefined && env[name] !== '') config.thresholdOverrides[field] = read.number(name, 0, { min: 0, max: 3_600_000 })
   }
   if (mechanism !== 'none') {
     const username = env.SPATE_KAFKA_SASL_USERNAME

@@ -6,11 +6,13 @@ import { AdminClient, Producer } from 'k6/x/kafka'
 import { thresholdsFor, type ProfileName } from '../../thresholds/profiles.ts'
 import { readLoadConfig, type EnvReader, type LoadConfig } from './config.ts'
 import { message } from './messages.ts'
+import { readVerifyConfig, RunLedger, verifyRun } from './verify.ts'
 
 const loaded = readLoadConfig(__ENV)
 export const config: LoadConfig = loaded.config
 /** For a script's own variables (rates, durations of its shape); problems land in the same place. */
 export const env: EnvReader = loaded.reader
+const verifyConfig = readVerifyConfig(env)
 
 /** SPATE_RATE (messages per second, with the script's default) as k6 iterations per second. */
 export function iterationRate (defaultMessagesPerSecond: number): number {
@@ -18,16 +20,36 @@ export function iterationRate (defaultMessagesPerSecond: number): number {
   return Math.max(1, Math.round(messagesPerSecond / config.batch))
 }
 
+/** Seconds in a k6 duration such as 1m30s. */
+export function seconds (duration: string): number {
+  const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 }
+  let total = 0
+  for (const [, amount, unit] of duration.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(amount) * (units[unit as string] as number)
+  return total
+}
+
 /**
- * k6 options for a load shape. VUs are pre-allocated for the peak rate, so that a slow first
- * produce (metadata, connections) or a spike does not drop iterations for want of a VU.
+ * k6 options for a load shape that runs for loadSeconds. VUs are pre-allocated for the peak rate,
+ * so that a slow first produce (metadata, connections) or a spike does not drop iterations for
+ * want of a VU. Unless SPATE_VERIFY=off, a verify scenario starts when the load ends and checks
+ * the sink (scripts/lib/verify.ts).
  */
-export function loadOptions (scenario: Scenario, peakIterationsPerSecond: number, defaultProfile: ProfileName = 'default'): Options {
-  const vus = Math.min(1000, Math.max(10, Math.ceil(peakIterationsPerSecond * 0.05)))
-  const shaped = { ...scenario, preAllocatedVUs: vus, maxVUs: vus * 4 } as Scenario
+export function loadOptions (scenario: Scenario, peakIterationsPerSecond: number, loadSeconds: number, defaultProfile: ProfileName = 'default'): Options {
+  const vus = Math.min(1000, Math.max(20, Math.ceil(peakIterationsPerSecond * 0.1)))
+  const scenarios: Record<string, Scenario> = { load: { ...scenario, preAllocatedVUs: vus, maxVUs: vus * 4 } as Scenario }
+  if (verifyConfig.enabled) {
+    scenarios.verify = {
+      executor: 'per-vu-iterations',
+      vus: 1,
+      iterations: 1,
+      startTime: `${Math.ceil(loadSeconds)}s`,
+      maxDuration: `${verifyConfig.timeoutSeconds + 60}s`,
+      exec: 'verify',
+    }
+  }
   return {
-    scenarios: { load: shaped },
-    thresholds: thresholdsFor(config.thresholds ?? defaultProfile, config.thresholdOverrides),
+    scenarios,
+    thresholds: thresholdsFor(config.thresholds ?? defaultProfile, config.thresholdOverrides, verifyConfig.enabled),
     summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
   }
 }
@@ -65,8 +87,10 @@ export function setupRun (): SetupData {
   return { runId: config.runId || `run-${Date.now().toString(36)}` }
 }
 
+let ledger: RunLedger | undefined
+
 /** One iteration: config.batch messages with consecutive sequence numbers, one produce call. */
-export function produceBatch (data: SetupData): void {
+export async function produceBatch (data: SetupData): Promise<void> {
   const first = exec.scenario.iterationInTest * config.batch
   const now = Date.now()
   // The record timestamp is left to the client (the send time): the event time travels in the
@@ -74,4 +98,13 @@ export function produceBatch (data: SetupData): void {
   const messages = new Array(config.batch)
   for (let i = 0; i < config.batch; i++) messages[i] = message(config.schema, data.runId, first + i, config.keys, now)
   producer.produce({ messages })
+  if (verifyConfig.enabled) {
+    ledger ??= new RunLedger(verifyConfig, data.runId)
+    await ledger.recordProduced(first, config.batch)
+  }
+}
+
+/** The verify scenario's one iteration. */
+export async function verifyPipeline (data: SetupData): Promise<void> {
+  await verifyRun(verifyConfig, data.runId)
 }

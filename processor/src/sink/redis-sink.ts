@@ -52,6 +52,7 @@ export function windowCommands (windows: readonly ClosedWindow[], prefix: string
         seqHash: String(ledger.seqHash),
         minEventTime: String(ledger.minEventTime),
         maxEventTime: String(ledger.maxEventTime),
+        eventTimeOffsetSum: String(ledger.eventTimeOffsetSum),
         start,
         end,
         partition: String(window.partition),

@@ -9,6 +9,7 @@
 // A window [start, start + size) closes once the watermark reaches its end; a record whose
 // window has closed is late and goes to the dead-letter topic.
 import type { Contribution } from '../logic/profiles.ts'
+import { mixSeq } from './seq-hash.ts'
 
 export interface KeyAggregate {
   count: number
@@ -29,6 +30,8 @@ export interface RunLedger {
   seqHash: number
   minEventTime: number
   maxEventTime: number
+  /** Sum of (event time - window start): small enough to stay exact, gives the mean event time. */
+  eventTimeOffsetSum: number
 }
 
 export interface Window {
@@ -53,14 +56,6 @@ export interface PartitionSnapshot {
     keys: Array<[string, KeyAggregate]>
     runs: Array<[string, RunLedger]>
   }>
-}
-
-export function mixSeq (seq: number): number {
-  // splitmix32-style finaliser on the low and high halves; fast and well spread.
-  let h = (seq ^ Math.floor(seq / 0x100000000)) >>> 0
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0
-  return (h ^ (h >>> 16)) >>> 0
 }
 
 export class PartitionWindows {
@@ -116,13 +111,14 @@ export class PartitionWindows {
     }
     const ledger = window.runs.get(runId)
     if (ledger === undefined) {
-      window.runs.set(runId, { count: 1, seqSum: seq, seqHash: mixSeq(seq), minEventTime: eventTime, maxEventTime: eventTime })
+      window.runs.set(runId, { count: 1, seqSum: seq, seqHash: mixSeq(seq), minEventTime: eventTime, maxEventTime: eventTime, eventTimeOffsetSum: eventTime - start })
     } else {
       ledger.count++
       ledger.seqSum += seq
       ledger.seqHash = (ledger.seqHash + mixSeq(seq)) >>> 0
       if (eventTime < ledger.minEventTime) ledger.minEventTime = eventTime
       if (eventTime > ledger.maxEventTime) ledger.maxEventTime = eventTime
+      ledger.eventTimeOffsetSum += eventTime - start
     }
     return true
   }

@@ -1,0 +1,10 @@
+// The part of `k6/x/redis` (github.com/grafana/xk6-redis, built into spate's k6) the scripts use.
+declare module 'k6/x/redis' {
+  export class Client {
+    /** redis[s]://[[user]:password@]host:port[/db] */
+    constructor (url: string)
+    hincrby (key: string, field: string, increment: number): Promise<number>
+    hgetall (key: string): Promise<Record<string, string>>
+    sendCommand (command: string, ...args: Array<string | number>): Promise<unknown>
+  }
+}
