@@ -1,0 +1,82 @@
+// The main job: the whole pipeline under a k6 load, gated by end-to-end thresholds.
+//   1. create the topics (the processor needs them before it starts);
+//   2. start the processor and wait until it consumes;
+//   3. run the k6 script (default scripts/spike.js) with pipeline verification;
+//   4. stop the processor (SIGTERM: final checkpoint, leave the group);
+//   5. exit with k6's exit code: 0 all thresholds held, 99 one was breached.
+// Usage: node --import tsx build/run-pipeline.ts [k6 script] (after eval "$(stack/stack.sh env)")
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { Kafka, logLevel } from 'kafkajs'
+
+const root = join(import.meta.dirname, '..')
+const script = process.argv[2] ?? 'scripts/spike.js'
+const topic = process.env.SPATE_TOPIC ?? 'spate-events'
+const dlqTopic = process.env.SPATE_DLQ_TOPIC ?? `${topic}-dlq`
+const brokers = (process.env.SPATE_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',')
+const say = (text: string) => process.stderr.write(`[spate ${new Date().toISOString().slice(11, 19)}] ${text}\n`)
+
+async function createTopics (): Promise<void> {
+  const admin = new Kafka({ clientId: 'spate-main', brokers, logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  try {
+    const partitions = Number(process.env.SPATE_PARTITIONS ?? 12)
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }, { topic: dlqTopic, numPartitions: 1 }] })
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+function freePort (): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+async function startProcessor (port: number): Promise<ChildProcess> {
+  const args = ['--import', 'tsx', join(root, 'processor/src/main.ts'), '--config', process.env.SPATE_PROCESSOR_CONFIG ?? join(root, 'processor/config/basic.yaml'),
+    `--kafka.topic=${topic}`, `--kafka.dlqTopic=${dlqTopic}`, `--metrics.port=${port}`]
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+  // The processor's JSON lines go to a log file's worth of noise here: keep the throughput reports.
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    for (const line of chunk.split('\n')) if (line.includes('"throughput"') || line.includes('"level":"error"')) process.stderr.write(`  processor: ${line}\n`)
+  })
+  const deadline = Date.now() + 60_000
+  while (!(await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false))) {
+    if (child.exitCode !== null) throw new Error(`the processor exited with ${child.exitCode} during start (its error is above)`)
+    if (Date.now() > deadline) throw new Error('the processor was not ready within 60 s')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  return child
+}
+
+function runK6 (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const k6 = spawn('k6', ['run', script], { cwd: root, stdio: 'inherit', env: { ...process.env, SPATE_TOPIC: topic, SPATE_DLQ_TOPIC: dlqTopic } })
+    k6.on('error', reject)
+    k6.on('exit', (code) => resolve(code ?? 1))
+  })
+}
+
+let processor: ChildProcess | undefined
+try {
+  say(`creating topics ${topic} and ${dlqTopic} if missing`)
+  await createTopics()
+  const port = await freePort()
+  say(`starting the processor (metrics on 127.0.0.1:${port})`)
+  processor = await startProcessor(port)
+  say(`running k6 ${script}`)
+  const code = await runK6()
+  say(`k6 exited with ${code}${code === 0 ? ': every threshold held' : code === 99 ? ': a threshold was breached' : ''}; stopping the processor`)
+  processor.kill('SIGTERM')
+  await new Promise((resolve) => processor?.once('exit', resolve))
+  process.exit(code)
+} catch (error) {
+  processor?.kill('SIGKILL')
+  process.stderr.write(`[spate] error: ${(error as Error).message}\n`)
+  process.exit(1)
+}
