@@ -6,6 +6,7 @@
 //   5. exit with k6's exit code: 0 all thresholds held, 99 one was breached.
 // Usage: node --import tsx build/run-pipeline.ts [k6 script] (after eval "$(stack/stack.sh env)")
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
@@ -54,9 +55,12 @@ async function startProcessor (port: number): Promise<ChildProcess> {
   return child
 }
 
+const reportDir = process.env.SPATE_REPORT_DIR ?? join(root, 'reports')
+
 function runK6 (): Promise<number> {
+  mkdirSync(reportDir, { recursive: true })
   return new Promise((resolve, reject) => {
-    const k6 = spawn('k6', ['run', script], { cwd: root, stdio: 'inherit', env: { ...process.env, SPATE_TOPIC: topic, SPATE_DLQ_TOPIC: dlqTopic } })
+    const k6 = spawn('k6', ['run', script], { cwd: root, stdio: 'inherit', env: { ...process.env, SPATE_TOPIC: topic, SPATE_DLQ_TOPIC: dlqTopic, SPATE_REPORT_DIR: reportDir } })
     k6.on('error', reject)
     k6.on('exit', (code) => resolve(code ?? 1))
   })
@@ -71,7 +75,7 @@ try {
   processor = await startProcessor(port)
   say(`running k6 ${script}`)
   const code = await runK6()
-  say(`k6 exited with ${code}${code === 0 ? ': every threshold held' : code === 99 ? ': a threshold was breached' : ''}; stopping the processor`)
+  say(`k6 exited with ${code}${code === 0 ? ': every threshold held' : code === 99 ? ': a threshold was breached' : ''}; reports in ${reportDir}; stopping the processor`)
   processor.kill('SIGTERM')
   await new Promise((resolve) => processor?.once('exit', resolve))
   process.exit(code)

@@ -6,6 +6,7 @@ import { AdminClient, Producer } from 'k6/x/kafka'
 import { thresholdsFor, type ProfileName } from '../../thresholds/profiles.ts'
 import { readLoadConfig, type EnvReader, type LoadConfig } from './config.ts'
 import { message } from './messages.ts'
+import { reports, type SummaryData } from './summary.ts'
 import { readVerifyConfig, RunLedger, verifyRun } from './verify.ts'
 
 const loaded = readLoadConfig(__ENV)
@@ -13,6 +14,7 @@ export const config: LoadConfig = loaded.config
 /** For a script's own variables (rates, durations of its shape); problems land in the same place. */
 export const env: EnvReader = loaded.reader
 const verifyConfig = readVerifyConfig(env)
+const reportDir = env.string('SPATE_REPORT_DIR', '.', /^[^\0]+$/, 'a directory')
 
 /** SPATE_RATE (messages per second, with the script's default) as k6 iterations per second. */
 export function iterationRate (defaultMessagesPerSecond: number): number {
@@ -107,4 +109,9 @@ export async function produceBatch (data: SetupData): Promise<void> {
 /** The verify scenario's one iteration. */
 export async function verifyPipeline (data: SetupData): Promise<void> {
   await verifyRun(verifyConfig, data.runId)
+}
+
+/** handleSummary for a script: text summary, k6-summary.json and k6-junit.xml in SPATE_REPORT_DIR. */
+export function summaryHandler (script: string): (data: SummaryData) => Record<string, string> {
+  return (data) => reports(data, reportDir, `spate.${script}`)
 }

@@ -1,5 +1,8 @@
 // The k6 binary spate builds, running the real bundled scripts against the real broker.
 import assert from 'node:assert/strict'
+import { mkdtemp, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { Admin } from '@platformatic/kafka'
 import { readTopic, run, stack, uniqueName } from '../helpers.ts'
@@ -35,12 +38,26 @@ test('the smoke script writes exactly N messages, which a consumer counts back',
   assert.deepEqual([...new Set(seqs)].sort((a, b) => a - b), Array.from({ length: expected }, (_, i) => i))
 })
 
-test('a breached threshold makes k6 exit with 99', { timeout: 60_000 }, async () => {
+test('a breached threshold makes k6 exit with 99 and shows as a failed JUnit case', { timeout: 60_000 }, async () => {
+  const reports = await mkdtemp(join(tmpdir(), 'spate-reports-'))
   const result = await run(k6, ['run', '--quiet', '--iterations', '3', '--vus', '1', 'scripts/smoke.js'], {
-    env: { SPATE_TOPIC: uniqueName('k6-breach'), SPATE_MAX_WRITE_P99_MS: '0', SPATE_VERIFY: 'off' },
+    env: { SPATE_TOPIC: uniqueName('k6-breach'), SPATE_MAX_WRITE_P99_MS: '0', SPATE_VERIFY: 'off', SPATE_REPORT_DIR: reports },
   })
   assert.equal(result.code, 99, result.stdout + result.stderr)
   assert.match(result.stdout + result.stderr, /thresholds on metrics 'kafka_writer_write_seconds' have been crossed/)
+  assert.match(result.stdout, /✗ 'p\(99\)<0'/)
+
+  const junit = await readFile(join(reports, 'k6-junit.xml'), 'utf8')
+  const cases = [...junit.matchAll(/<testcase classname="spate\.smoke" name="([^"]+)"(\/>|><failure)/g)].map((m) => [m[1], m[2] === '/>' ? 'pass' : 'fail'])
+  assert.deepEqual(cases.sort(), [
+    ['dropped_iterations: count==0', 'pass'],
+    ['kafka_writer_error_count: count==0', 'pass'],
+    ['kafka_writer_write_seconds: p(95)&lt;1000', 'pass'],
+    ['kafka_writer_write_seconds: p(99)&lt;0', 'fail'],
+  ])
+  assert.match(junit, /<testsuite name="spate\.smoke" tests="4" failures="1"/)
+  const summary = JSON.parse(await readFile(join(reports, 'k6-summary.json'), 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> }
+  assert.equal(summary.metrics.kafka_writer_message_count?.values.count, 30)
 })
 
 test('unreachable brokers stop the run in setup with a message naming them', { timeout: 60_000 }, async () => {
