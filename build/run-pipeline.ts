@@ -56,11 +56,30 @@ async function startProcessor (port: number): Promise<ChildProcess> {
 }
 
 const reportDir = process.env.SPATE_REPORT_DIR ?? join(root, 'reports')
+const runId = process.env.SPATE_RUN_ID ?? `main-${Date.now().toString(36)}`
 
 function runK6 (): Promise<number> {
   mkdirSync(reportDir, { recursive: true })
+  // k6 metrics go to Prometheus by remote write, tagged with the run id (testid), and the web
+  // dashboard's HTML report is exported next to the other reports.
+  const args = ['run', '--tag', `testid=${runId}`, script]
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SPATE_TOPIC: topic,
+    SPATE_DLQ_TOPIC: dlqTopic,
+    SPATE_REPORT_DIR: reportDir,
+    SPATE_RUN_ID: runId,
+    K6_WEB_DASHBOARD: 'true',
+    K6_WEB_DASHBOARD_PORT: '-1',
+    K6_WEB_DASHBOARD_EXPORT: join(reportDir, 'k6-report.html'),
+  }
+  if (process.env.SPATE_PROMETHEUS_URL) {
+    args.splice(1, 0, '-o', 'experimental-prometheus-rw')
+    env.K6_PROMETHEUS_RW_SERVER_URL = `${process.env.SPATE_PROMETHEUS_URL}/api/v1/write`
+    env.K6_PROMETHEUS_RW_TREND_STATS ??= 'p(50),p(95),p(99),max'
+  }
   return new Promise((resolve, reject) => {
-    const k6 = spawn('k6', ['run', script], { cwd: root, stdio: 'inherit', env: { ...process.env, SPATE_TOPIC: topic, SPATE_DLQ_TOPIC: dlqTopic, SPATE_REPORT_DIR: reportDir } })
+    const k6 = spawn('k6', args, { cwd: root, stdio: 'inherit', env })
     k6.on('error', reject)
     k6.on('exit', (code) => resolve(code ?? 1))
   })
@@ -73,7 +92,7 @@ try {
   const port = await freePort()
   say(`starting the processor (metrics on 127.0.0.1:${port})`)
   processor = await startProcessor(port)
-  say(`running k6 ${script}`)
+  say(`running k6 ${script}, run id ${runId}`)
   const code = await runK6()
   say(`k6 exited with ${code}${code === 0 ? ': every threshold held' : code === 99 ? ': a threshold was breached' : ''}; reports in ${reportDir}; stopping the processor`)
   processor.kill('SIGTERM')
