@@ -89,7 +89,8 @@ let processor: ChildProcess | undefined
 try {
   say(`creating topics ${topic} and ${dlqTopic} if missing`)
   await createTopics()
-  const port = await freePort()
+  // The port Prometheus scrapes (stack/stack.sh env sets it), so the processor's metrics land there.
+  const port = Number(process.env.SPATE_METRICS_PORT ?? await freePort())
   say(`starting the processor (metrics on 127.0.0.1:${port})`)
   processor = await startProcessor(port)
   say(`running k6 ${script}, run id ${runId}`)
