@@ -58,7 +58,7 @@ async function startProcessor (port: number): Promise<ChildProcess> {
 const reportDir = process.env.SPATE_REPORT_DIR ?? join(root, 'reports')
 const runId = process.env.SPATE_RUN_ID ?? `main-${Date.now().toString(36)}`
 
-function runK6 (): Promise<number> {
+function runK6 (metricsPort: number): Promise<number> {
   mkdirSync(reportDir, { recursive: true })
   // k6 metrics go to Prometheus by remote write, tagged with the run id (testid), and the web
   // dashboard's HTML report is exported next to the other reports.
@@ -69,6 +69,7 @@ function runK6 (): Promise<number> {
     SPATE_DLQ_TOPIC: dlqTopic,
     SPATE_REPORT_DIR: reportDir,
     SPATE_RUN_ID: runId,
+    SPATE_PROCESSOR_METRICS_URL: `http://127.0.0.1:${metricsPort}/metrics`,
     K6_WEB_DASHBOARD: 'true',
     K6_WEB_DASHBOARD_PORT: '-1',
     K6_WEB_DASHBOARD_EXPORT: join(reportDir, 'k6-report.html'),
@@ -94,7 +95,7 @@ try {
   say(`starting the processor (metrics on 127.0.0.1:${port})`)
   processor = await startProcessor(port)
   say(`running k6 ${script}, run id ${runId}`)
-  const code = await runK6()
+  const code = await runK6(port)
   say(`k6 exited with ${code}${code === 0 ? ': every threshold held' : code === 99 ? ': a threshold was breached' : ''}; reports in ${reportDir}; stopping the processor`)
   processor.kill('SIGTERM')
   await new Promise((resolve) => processor?.once('exit', resolve))

@@ -3,7 +3,7 @@
 //   SPATE_RATE                messages per second added by each step (default 1000)
 //   SPATE_RAMP_STEPS          number of steps (default 4): the last one runs at steps x SPATE_RATE
 //   SPATE_RAMP_STEP_DURATION  how long each step holds (default 15s)
-import { env, iterationRate, loadOptions, produceBatch, seconds, setupRun, summaryHandler, verifyPipeline, type SetupData } from './lib/load.ts'
+import { env, iterationRate, loadOptions, monitorPipeline, produceBatch, seconds, setupRun, summaryHandler, verifyPipeline, type SetupData } from './lib/load.ts'
 
 const step = iterationRate(1000)
 const steps = env.number('SPATE_RAMP_STEPS', 4, { min: 1, max: 100, integer: true })
@@ -29,5 +29,7 @@ export default function (data: SetupData): Promise<void> {
 }
 
 export const verify = verifyPipeline
+
+export const monitor = monitorPipeline
 
 export const handleSummary = summaryHandler('ramp')

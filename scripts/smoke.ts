@@ -2,7 +2,7 @@
 // that the generator, the broker and the thresholds work.
 //   SPATE_RATE      messages per second (default 500)
 //   SPATE_DURATION  how long (default 10s)
-import { env, iterationRate, loadOptions, produceBatch, seconds, setupRun, summaryHandler, verifyPipeline, type SetupData } from './lib/load.ts'
+import { env, iterationRate, loadOptions, monitorPipeline, produceBatch, seconds, setupRun, summaryHandler, verifyPipeline, type SetupData } from './lib/load.ts'
 
 const duration = env.duration('SPATE_DURATION', '10s')
 const rate = iterationRate(500)
@@ -22,5 +22,7 @@ export default function (data: SetupData): Promise<void> {
 }
 
 export const verify = verifyPipeline
+
+export const monitor = monitorPipeline
 
 export const handleSummary = summaryHandler('smoke')

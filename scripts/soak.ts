@@ -2,7 +2,7 @@
 // compaction or GC pauses that short runs never reach.
 //   SPATE_RATE      messages per second (default 1000)
 //   SPATE_DURATION  how long (default 30m)
-import { env, iterationRate, loadOptions, produceBatch, seconds, setupRun, summaryHandler, verifyPipeline, type SetupData } from './lib/load.ts'
+import { env, iterationRate, loadOptions, monitorPipeline, produceBatch, seconds, setupRun, summaryHandler, verifyPipeline, type SetupData } from './lib/load.ts'
 
 const duration = env.duration('SPATE_DURATION', '30m')
 const rate = iterationRate(1000)
@@ -22,5 +22,7 @@ export default function (data: SetupData): Promise<void> {
 }
 
 export const verify = verifyPipeline
+
+export const monitor = monitorPipeline
 
 export const handleSummary = summaryHandler('soak')

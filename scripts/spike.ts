@@ -5,7 +5,7 @@
 //   SPATE_SPIKE_BASE_DURATION   time at the base rate before and after each spike (default 10s)
 //   SPATE_SPIKE_DURATION        time at the spike rate (default 10s)
 //   SPATE_SPIKE_REPEATS         number of spikes (default 1)
-import { env, iterationRate, loadOptions, produceBatch, seconds, setupRun, summaryHandler, verifyPipeline, type SetupData } from './lib/load.ts'
+import { env, iterationRate, loadOptions, monitorPipeline, produceBatch, seconds, setupRun, summaryHandler, verifyPipeline, type SetupData } from './lib/load.ts'
 
 const base = iterationRate(1000)
 const multiplier = env.number('SPATE_SPIKE_MULTIPLIER', 5, { min: 1, max: 1000 })
@@ -35,5 +35,7 @@ export default function (data: SetupData): Promise<void> {
 }
 
 export const verify = verifyPipeline
+
+export const monitor = monitorPipeline
 
 export const handleSummary = summaryHandler('spike')

@@ -2,7 +2,7 @@
 //   SPATE_RATE      messages per second (default 1000)
 //   SPATE_DURATION  how long (default 30s)
 // Shared variables (brokers, topic, producers, schema, thresholds ...): docs/load-scripts.md.
-import { env, iterationRate, loadOptions, produceBatch, seconds, setupRun, summaryHandler, verifyPipeline, type SetupData } from './lib/load.ts'
+import { env, iterationRate, loadOptions, monitorPipeline, produceBatch, seconds, setupRun, summaryHandler, verifyPipeline, type SetupData } from './lib/load.ts'
 
 const duration = env.duration('SPATE_DURATION', '30s')
 const rate = iterationRate(1000)
@@ -22,5 +22,7 @@ export default function (data: SetupData): Promise<void> {
 }
 
 export const verify = verifyPipeline
+
+export const monitor = monitorPipeline
 
 export const handleSummary = summaryHandler('steady')

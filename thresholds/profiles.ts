@@ -47,3 +47,16 @@ export function thresholdsFor (name: ProfileName, overrides: Partial<Profile> = 
     spate_end_to_end_latency: [`p(95)<${profile.maxEndToEndP95Ms}`, `p(99)<${profile.maxEndToEndP99Ms}`],
   }
 }
+
+/**
+ * The pipeline keeps up: after the warm-up, consumer lag grows by less than 1% of the offered
+ * rate (the Theodolite / ShuffleBench criterion).
+ */
+export function keepsUpThresholds (): Record<string, string[]> {
+  return { spate_lag_slope_ratio: ['max<0.01'] }
+}
+
+/** The processor's micro-batches stay under 30 s at p99 (the seed report's stability mark). */
+export function batchThresholds (): Record<string, string[]> {
+  return { spate_batch_duration_p99: ['max<30000'] }
+}

@@ -40,6 +40,7 @@ func (mi *ModuleInstance) newAdminClient(call sobek.ConstructorCall) *sobek.Obje
 		"deleteTopic":   a.jsDeleteTopic,
 		"listTopics":    a.jsListTopics,
 		"describeTopic": a.jsDescribeTopic,
+		"topicOffsets":  a.jsTopicOffsets,
 		"close":         a.jsClose,
 	})
 }
@@ -146,6 +147,57 @@ func (a *admin) jsDescribeTopic(call sobek.FunctionCall) sobek.Value {
 	}
 	obj := rt.NewObject()
 	for k, v := range map[string]any{"topic": topic, "partitions": len(detail.Partitions)} {
+		if err := obj.Set(k, v); err != nil {
+			throw(rt, err)
+		}
+	}
+	return obj
+}
+
+// jsTopicOffsets(topic, groupId?) returns {end, committed, lag} summed over the
+// topic's partitions: end is the log end offsets, committed the group's
+// committed offsets (a partition without a commit counts from 0), lag their
+// difference. Without a group, committed and lag are 0. This is the lag any
+// pipeline that commits its offsets exposes, whoever wrote it.
+func (a *admin) jsTopicOffsets(call sobek.FunctionCall) sobek.Value {
+	rt := a.mi.vu.Runtime()
+	topic := topicArg(rt, "topicOffsets", call.Argument(0))
+	group, _ := exportArg(call.Argument(1)).(string)
+	ctx, cancel := a.begin("topicOffsets()")
+	defer cancel()
+	ends, err := a.adm.ListEndOffsets(ctx, topic)
+	if err != nil {
+		a.fail(fmt.Sprintf("topicOffsets(%q)", topic), err)
+	}
+	partitions, ok := ends[topic]
+	if !ok || len(partitions) == 0 {
+		throw(rt, fmt.Errorf("kafka: topicOffsets(%q) failed: the topic does not exist", topic))
+	}
+	var committedOffsets kadm.OffsetResponses
+	if group != "" {
+		if committedOffsets, err = a.adm.FetchOffsetsForTopics(ctx, group, topic); err != nil {
+			a.fail(fmt.Sprintf("topicOffsets(%q, %q)", topic, group), err)
+		}
+	}
+	var end, committed int64
+	for partition, listed := range partitions {
+		if listed.Err != nil {
+			a.fail(fmt.Sprintf("topicOffsets(%q)", topic), listed.Err)
+		}
+		end += listed.Offset
+		if group == "" {
+			continue
+		}
+		if c, found := committedOffsets.Lookup(topic, partition); found && c.Err == nil && c.At >= 0 {
+			committed += c.At
+		}
+	}
+	lag := int64(0)
+	if group != "" {
+		lag = end - committed
+	}
+	obj := rt.NewObject()
+	for k, v := range map[string]any{"end": end, "committed": committed, "lag": lag} {
 		if err := obj.Set(k, v); err != nil {
 			throw(rt, err)
 		}

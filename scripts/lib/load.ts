@@ -3,9 +3,10 @@
 import type { Options, Scenario } from 'k6/options'
 import exec from 'k6/execution'
 import { AdminClient, Producer } from 'k6/x/kafka'
-import { thresholdsFor, type ProfileName } from '../../thresholds/profiles.ts'
+import { batchThresholds, keepsUpThresholds, thresholdsFor, type ProfileName } from '../../thresholds/profiles.ts'
 import { readLoadConfig, type EnvReader, type LoadConfig } from './config.ts'
 import { message } from './messages.ts'
+import { monitorLag, readKeepsUpConfig, reportBatchDuration } from './keeps-up.ts'
 import { reports, type SummaryData } from './summary.ts'
 import { readVerifyConfig, RunLedger, verifyRun } from './verify.ts'
 
@@ -14,6 +15,9 @@ export const config: LoadConfig = loaded.config
 /** For a script's own variables (rates, durations of its shape); problems land in the same place. */
 export const env: EnvReader = loaded.reader
 const verifyConfig = readVerifyConfig(env)
+const keepsUp = readKeepsUpConfig(env)
+const connection = { brokers: config.brokers, ...(config.sasl ? { sasl: config.sasl } : {}), ...(config.tls ? { tls: config.tls } : {}) }
+let loadDuration = 0
 const reportDir = env.string('SPATE_REPORT_DIR', '.', /^[^\0]+$/, 'a directory')
 
 /** SPATE_RATE (messages per second, with the script's default) as k6 iterations per second. */
@@ -39,6 +43,17 @@ export function seconds (duration: string): number {
 export function loadOptions (scenario: Scenario, peakIterationsPerSecond: number, loadSeconds: number, defaultProfile: ProfileName = 'default'): Options {
   const vus = Math.min(1000, Math.max(20, Math.ceil(peakIterationsPerSecond * 0.1)))
   const scenarios: Record<string, Scenario> = { load: { ...scenario, preAllocatedVUs: vus, maxVUs: vus * 4 } as Scenario }
+  loadDuration = loadSeconds
+  const monitoring = verifyConfig.enabled && keepsUp.group !== ''
+  if (monitoring) {
+    scenarios.monitor = {
+      executor: 'per-vu-iterations',
+      vus: 1,
+      iterations: 1,
+      maxDuration: `${Math.ceil(loadSeconds) + 60}s`,
+      exec: 'monitor',
+    }
+  }
   if (verifyConfig.enabled) {
     scenarios.verify = {
       executor: 'per-vu-iterations',
@@ -51,7 +66,11 @@ export function loadOptions (scenario: Scenario, peakIterationsPerSecond: number
   }
   return {
     scenarios,
-    thresholds: thresholdsFor(config.thresholds ?? defaultProfile, config.thresholdOverrides, verifyConfig.enabled),
+    thresholds: {
+      ...thresholdsFor(config.thresholds ?? defaultProfile, config.thresholdOverrides, verifyConfig.enabled),
+      ...(monitoring ? keepsUpThresholds() : {}),
+      ...(verifyConfig.enabled && keepsUp.processorMetricsUrl ? batchThresholds() : {}),
+    },
     summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
   }
 }
@@ -75,7 +94,7 @@ export interface SetupData {
 export function setupRun (): SetupData {
   if (env.problem) exec.test.abort(env.problem)
   try {
-    const admin = new AdminClient({ brokers: config.brokers, ...(config.sasl ? { sasl: config.sasl } : {}), ...(config.tls ? { tls: config.tls } : {}) })
+    const admin = new AdminClient(connection)
     try {
       admin.createTopic({ topic: config.topic, numPartitions: config.partitions, replicationFactor: 1 })
       admin.createTopic({ topic: config.dlqTopic, numPartitions: 1, replicationFactor: 1 })
@@ -109,6 +128,12 @@ export async function produceBatch (data: SetupData): Promise<void> {
 /** The verify scenario's one iteration. */
 export async function verifyPipeline (data: SetupData): Promise<void> {
   await verifyRun(verifyConfig, data.runId)
+  reportBatchDuration(keepsUp)
+}
+
+/** The monitor scenario's one iteration: lag sampled through the load (scripts/lib/keeps-up.ts). */
+export function monitorPipeline (): void {
+  monitorLag(keepsUp, connection, config.topic, loadDuration)
 }
 
 /** handleSummary for a script: text summary, k6-summary.json and k6-junit.xml in SPATE_REPORT_DIR. */

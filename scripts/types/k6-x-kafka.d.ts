@@ -75,6 +75,11 @@ declare module 'k6/x/kafka' {
     deleteTopic(topic: string): void
     listTopics(): string[]
     describeTopic(topic: string): { topic: string; partitions: number }
+    /**
+     * Log end offsets of the topic summed over its partitions, and, with a group, that group's
+     * committed offsets and lag (end - committed).
+     */
+    topicOffsets(topic: string, groupId?: string): { end: number; committed: number; lag: number }
     close(): void
   }
 

@@ -5,9 +5,11 @@ import { test } from 'node:test'
 import { isolate, startProcessor } from '../../processor/test/helpers.ts'
 import { run } from '../helpers.ts'
 
-function k6Env (iso: { topic: string, dlqTopic: string, prefix: string }, extra: Record<string, string> = {}): Record<string, string> {
+function k6Env (iso: { topic: string, dlqTopic: string, prefix: string, group: string }, extra: Record<string, string> = {}): Record<string, string> {
   return {
     SPATE_TOPIC: iso.topic,
+    SPATE_CONSUMER_GROUP: iso.group,
+    SPATE_LAG_INTERVAL: '0.5',
     SPATE_DLQ_TOPIC: iso.dlqTopic,
     SPATE_SINK_PREFIX: iso.prefix,
     SPATE_RATE: '500',
@@ -25,19 +27,26 @@ function summaryCount (stdout: string, metric: string): number {
 
 test('a spike through the running processor passes every threshold, verified record by record in Redis', { timeout: 180_000 }, async (t) => {
   const iso = await isolate(t, 6)
-  await startProcessor(t, iso, ['--window.size=2s', '--window.allowedLateness=1s', '--window.idleTimeout=1s'])
-  const result = await run('k6', ['run', '--quiet', 'scripts/spike.js'], { env: k6Env(iso), timeoutMs: 150_000 })
+  const processor = await startProcessor(t, iso, ['--window.size=2s', '--window.allowedLateness=1s', '--window.idleTimeout=1s', '--checkpoint.interval=500ms'])
+  const result = await run('k6', ['run', '--quiet', 'scripts/spike.js'], {
+    env: k6Env(iso, { SPATE_PROCESSOR_METRICS_URL: `http://127.0.0.1:${processor.port}/metrics` }),
+    timeoutMs: 150_000,
+  })
   assert.equal(result.code, 0, result.stdout + result.stderr)
   const produced = summaryCount(result.stdout, 'kafka_writer_message_count')
   assert.ok(produced > 0)
   assert.equal(summaryCount(result.stdout, 'spate_records_verified'), produced)
   assert.equal(summaryCount(result.stdout, 'spate_records_lost'), 0)
+  // The keeps-up and micro-batch checks ran and held.
+  assert.match(result.stdout, /spate_lag_slope_ratio\n\s+✓ 'max<0.01'/)
+  assert.match(result.stdout, /spate_batch_duration_p99\n\s+✓ 'max<30000'/)
+  assert.match(result.stderr, /keeps-up: lag slope -?[\d.]+ records\/s against [\d.]+ offered/)
 })
 
 test('with the processor stopped the pipeline thresholds fail: no false pass', { timeout: 120_000 }, async (t) => {
   const iso = await isolate(t, 3)
   const result = await run('k6', ['run', '--quiet', 'scripts/steady.js'], {
-    env: k6Env(iso, { SPATE_DURATION: '2s', SPATE_VERIFY_TIMEOUT: '5' }),
+    env: k6Env(iso, { SPATE_DURATION: '4s', SPATE_VERIFY_TIMEOUT: '5' }),
     timeoutMs: 100_000,
   })
   assert.equal(result.code, 99, result.stdout + result.stderr)
@@ -45,4 +54,6 @@ test('with the processor stopped the pipeline thresholds fail: no false pass', {
   assert.ok(produced > 0)
   assert.equal(summaryCount(result.stdout, 'spate_records_lost'), produced)
   assert.match(result.stderr, /thresholds on metrics '.*spate_records_lost.*' have been crossed/)
+  // Nothing commits offsets for the group, so its lag grows with every record sent.
+  assert.match(result.stdout, /spate_lag_slope_ratio\n\s+✗ 'max<0.01'/)
 })
