@@ -103,9 +103,12 @@ start_kafka() {
   render "$SPATE_ROOT/stack/kafka/server.properties" "$dir/server.properties"
   if [ ! -f "$dir/data/meta.properties" ]; then
     step "formatting Kafka storage (first start)"
-    # A KRaft cluster id is 16 random bytes in unpadded base64url.
-    local cluster_id
-    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    # A KRaft cluster id is 16 random bytes in unpadded base64url. One that starts with "-"
+    # would be read as an option by the storage tool, so draw again.
+    local cluster_id=-
+    while [[ $cluster_id == -* ]]; do
+      cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    done
     kafka_java 256m kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" -g \
       >>"$(log_of kafka)" 2>&1 || { tail -n 20 "$(log_of kafka)" >&2; fail "formatting Kafka storage in $dir/data failed (log above)"; }
   fi
