@@ -10,7 +10,9 @@ test('while Redis stalls, consumption pauses and the buffer stays bounded; nothi
   const maxBuffered = 2_000
   const redis = await redisClient(t)
   const processor = await startProcessor(t, iso, [
-    '--batch.maxRecords=500', `--backpressure.maxBufferedRecords=${maxBuffered}`, '--window.allowedLateness=1s', '--window.idleTimeout=1s',
+    // 256 KiB of buffer caps one partition's fetch at 64 KiB (~400 records of this workload).
+    '--batch.maxRecords=500', `--backpressure.maxBufferedRecords=${maxBuffered}`, '--backpressure.maxBufferedBytes=256KiB',
+    '--window.allowedLateness=1s', '--window.idleTimeout=1s',
   ])
   // Redis refuses writes for 6 s: every batch that closes a window waits, and so does consumption.
   await redis.sendCommand(['CLIENT', 'PAUSE', '6000', 'WRITE'])

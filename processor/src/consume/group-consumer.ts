@@ -66,7 +66,9 @@ export class GroupConsumer {
       heartbeatInterval: Math.min(3000, Math.floor(config.kafka.sessionTimeout / 3)),
       maxWaitTimeInMs: Math.min(500, config.batch.maxWait),
       maxBytes: Math.min(config.backpressure.maxBufferedBytes, 64 * 1024 * 1024),
-      maxBytesPerPartition: 8 * 1024 * 1024,
+      // One partition's fetch lands in the buffer whole, so it must stay small next to the
+      // buffer's bound: the buffer holds at most its bound plus one partition's fetch.
+      maxBytesPerPartition: Math.max(64 * 1024, Math.min(8 * 1024 * 1024, Math.floor(config.backpressure.maxBufferedBytes / 4))),
       allowAutoTopicCreation: false,
       retry: { retries: 5 },
     })
