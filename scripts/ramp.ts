@@ -3,7 +3,7 @@
 //   SPATE_RATE                messages per second added by each step (default 1000)
 //   SPATE_RAMP_STEPS          number of steps (default 4): the last one runs at steps x SPATE_RATE
 //   SPATE_RAMP_STEP_DURATION  how long each step holds (default 15s)
-import { env, iterationRate, loadOptions, monitorPipeline, produceBatch, seconds, setupRun, summaryHandler, verifyPipeline, type SetupData } from './lib/load.ts'
+import { env, iterationRate, loadOptions, seconds, summaryHandler } from './lib/load.ts'
 
 const step = iterationRate(1000)
 const steps = env.number('SPATE_RAMP_STEPS', 4, { min: 1, max: 100, integer: true })
@@ -22,14 +22,7 @@ export const options = loadOptions({
   preAllocatedVUs: 1,
 }, step * steps, steps * (1 + seconds(hold)))
 
-export const setup = setupRun
-
-export default function (data: SetupData): Promise<void> {
-  return produceBatch(data)
-}
-
-export const verify = verifyPipeline
-
-export const monitor = monitorPipeline
-
 export const handleSummary = summaryHandler('ramp')
+
+// setup() creates the topics, each iteration is one produce call, then the pipeline checks.
+export { setupRun as setup, produceBatch as default, verifyPipeline as verify, monitorPipeline as monitor } from './lib/load.ts'

@@ -5,7 +5,7 @@
 //   SPATE_SPIKE_BASE_DURATION   time at the base rate before and after each spike (default 10s)
 //   SPATE_SPIKE_DURATION        time at the spike rate (default 10s)
 //   SPATE_SPIKE_REPEATS         number of spikes (default 1)
-import { env, iterationRate, loadOptions, monitorPipeline, produceBatch, seconds, setupRun, summaryHandler, verifyPipeline, type SetupData } from './lib/load.ts'
+import { env, iterationRate, loadOptions, seconds, summaryHandler } from './lib/load.ts'
 
 const base = iterationRate(1000)
 const multiplier = env.number('SPATE_SPIKE_MULTIPLIER', 5, { min: 1, max: 1000 })
@@ -28,14 +28,7 @@ export const options = loadOptions({
   preAllocatedVUs: 1,
 }, peak, seconds(calm) + repeats * (2 + seconds(burst) + seconds(calm)))
 
-export const setup = setupRun
-
-export default function (data: SetupData): Promise<void> {
-  return produceBatch(data)
-}
-
-export const verify = verifyPipeline
-
-export const monitor = monitorPipeline
-
 export const handleSummary = summaryHandler('spike')
+
+// setup() creates the topics, each iteration is one produce call, then the pipeline checks.
+export { setupRun as setup, produceBatch as default, verifyPipeline as verify, monitorPipeline as monitor } from './lib/load.ts'

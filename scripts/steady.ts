@@ -2,27 +2,11 @@
 //   SPATE_RATE      messages per second (default 1000)
 //   SPATE_DURATION  how long (default 30s)
 // Shared variables (brokers, topic, producers, schema, thresholds ...): docs/load-scripts.md.
-import { env, iterationRate, loadOptions, monitorPipeline, produceBatch, seconds, setupRun, summaryHandler, verifyPipeline, type SetupData } from './lib/load.ts'
+import { constantRateOptions, summaryHandler } from './lib/load.ts'
 
-const duration = env.duration('SPATE_DURATION', '30s')
-const rate = iterationRate(1000)
-
-export const options = loadOptions({
-  executor: 'constant-arrival-rate',
-  rate,
-  timeUnit: '1s',
-  duration,
-  preAllocatedVUs: 1,
-}, rate, seconds(duration))
-
-export const setup = setupRun
-
-export default function (data: SetupData): Promise<void> {
-  return produceBatch(data)
-}
-
-export const verify = verifyPipeline
-
-export const monitor = monitorPipeline
+export const options = constantRateOptions(1000, '30s')
 
 export const handleSummary = summaryHandler('steady')
+
+// setup() creates the topics, each iteration is one produce call, then the pipeline checks.
+export { setupRun as setup, produceBatch as default, verifyPipeline as verify, monitorPipeline as monitor } from './lib/load.ts'

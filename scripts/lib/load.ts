@@ -34,6 +34,13 @@ export function seconds (duration: string): number {
   return total
 }
 
+/** Options for a constant arrival rate (steady, soak, smoke): SPATE_RATE for SPATE_DURATION. */
+export function constantRateOptions (defaultMessagesPerSecond: number, defaultDuration: string, defaultProfile: ProfileName = 'default'): Options {
+  const duration = env.duration('SPATE_DURATION', defaultDuration)
+  const rate = iterationRate(defaultMessagesPerSecond)
+  return loadOptions({ executor: 'constant-arrival-rate', rate, timeUnit: '1s', duration, preAllocatedVUs: 1 }, rate, seconds(duration), defaultProfile)
+}
+
 /**
  * k6 options for a load shape that runs for loadSeconds. VUs are pre-allocated for the peak rate,
  * so that a slow first produce (metadata, connections) or a spike does not drop iterations for
