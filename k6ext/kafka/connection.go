@@ -63,6 +63,10 @@ func openLink(conn connSettings, extra ...kgo.Opt) (*link, error) {
 		kgo.SeedBrokers(conn.brokers...),
 		kgo.DialTimeout(dialTimeout),
 		kgo.WithHooks(watch),
+		// franz-go refreshes metadata at most every 5 s by default, so the first records for a
+		// topic that setup() created a moment ago could wait that long for its partition leaders:
+		// a latency spike at the start of every run. Load tests create topics, so refresh sooner.
+		kgo.MetadataMinAge(250 * time.Millisecond),
 	}
 	if conn.sasl != nil {
 		opts = append(opts, conn.sasl.clientOpt())
