@@ -8,4 +8,8 @@ set -euo pipefail
 "$SPATE_ROOT/build/toolchain.sh" task
 export PATH="$SPATE_BIN:$PATH"
 cd "$SPATE_ROOT"
-exec task "$@"
+# Anything after the task name is the task's own arguments ({{.CLI_ARGS}}), e.g.
+# `npm start -- scripts/steady.js` runs `task main -- scripts/steady.js`.
+name=$1; shift
+if [ $# -gt 0 ]; then exec task "$name" -- "$@"; fi
+exec task "$name"
