@@ -7,7 +7,6 @@
 // Usage: node --import tsx build/run-pipeline.ts [k6 script] (after eval "$(stack/stack.sh env)")
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 
@@ -27,15 +26,6 @@ async function createTopics (): Promise<void> {
   } finally {
     await admin.disconnect()
   }
-}
-
-function freePort (): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 async function startProcessor (port: number): Promise<ChildProcess> {
@@ -90,8 +80,8 @@ let processor: ChildProcess | undefined
 try {
   say(`creating topics ${topic} and ${dlqTopic} if missing`)
   await createTopics()
-  // The port Prometheus scrapes (stack/stack.sh env sets it), so the processor's metrics land there.
-  const port = Number(process.env.SPATE_METRICS_PORT ?? await freePort())
+  // The port Prometheus scrapes (stack/stack.sh env sets it; 19400 is also the processor's default).
+  const port = Number(process.env.SPATE_METRICS_PORT ?? 19400)
   say(`starting the processor (metrics on 127.0.0.1:${port})`)
   processor = await startProcessor(port)
   say(`running k6 ${script}, run id ${runId}`)

@@ -17,10 +17,6 @@ export function envName (path: string): string {
   return 'SPATE_' + path.split('.').map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')
 }
 
-export function flagName (path: string): string {
-  return `--${path}`
-}
-
 const byPath = new Map(settings.map((setting) => [setting.path, setting]))
 
 type Raw = unknown
