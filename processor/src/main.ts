@@ -34,6 +34,7 @@ async function main (): Promise<void> {
   const { config, file } = loaded
   const log = createLogger(config.log.level, { service: 'spate-processor' })
   const metrics = new ProcessorMetrics()
+  metrics.zero(config.kafka.topic)
   const pipeline = new Pipeline(config, log, metrics, (error) => {
     log.error('pipeline failed; exiting so that a restart resumes from the last checkpoint', { error: describe(error, config) })
     process.exit(1)

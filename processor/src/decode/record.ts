@@ -2,7 +2,8 @@
 // reason. The wire format is docs/messages.md: JSON with runId, seq, key, eventTime (ms) and a
 // numeric value field.
 
-export type DeadLetterReason = 'malformed-json' | 'missing-field' | 'wrong-type' | 'oversize' | 'invalid' | 'late'
+export const deadLetterReasons = ['malformed-json', 'missing-field', 'wrong-type', 'oversize', 'invalid', 'late'] as const
+export type DeadLetterReason = typeof deadLetterReasons[number]
 
 export interface Decoded {
   key: string

@@ -2,6 +2,10 @@
 // hundreds of thousands of records per second a labelled inc() per record costs a noticeable
 // share of a core.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { deadLetterReasons } from '../decode/record.ts'
+
+/** Why a checkpoint write failed: fenced (another instance owns the partition) or an S3 error. */
+export const checkpointFailureReasons = ['fenced', 'error'] as const
 
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 20, 30, 45, 60, 120, 300]
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
@@ -108,5 +112,15 @@ export class ProcessorMetrics {
     this.bufferedRecords = new Gauge({ name: 'spate_buffered_records', help: 'Records read from Kafka and not yet processed', registers })
     this.paused = new Gauge({ name: 'spate_consumer_paused', help: '1 while consumption is paused by backpressure', registers })
     this.assignedPartitions = new Gauge({ name: 'spate_assigned_partitions', help: 'Partitions this instance owns', registers })
+  }
+
+  /**
+   * Exposes every labelled counter at 0 for the topic and each known reason, so that a rate, an
+   * alert or a dashboard panel reads 0 before the first dead letter instead of finding no series.
+   */
+  zero (topic: string): void {
+    for (const counter of [this.consumed, this.processed, this.late]) counter.inc({ topic }, 0)
+    for (const reason of deadLetterReasons) this.deadLettered.inc({ reason }, 0)
+    for (const reason of checkpointFailureReasons) this.checkpointFailures.inc({ reason }, 0)
   }
 }
