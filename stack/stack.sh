@@ -151,6 +151,10 @@ start_prometheus() {
   local dir="$SPATE_RUN_DIR/prometheus"
   mkdir -p "$dir/data"
   render "$SPATE_ROOT/stack/prometheus/prometheus.yml" "$dir/prometheus.yml"
+  # The rule files, next to the config that names them (rule_files: rules/*.rules.yml).
+  rm -rf "$dir/rules"
+  mkdir -p "$dir/rules"
+  cp "$SPATE_ROOT"/stack/prometheus/rules/*.rules.yml "$dir/rules/"
   launch prometheus prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
     --web.listen-address="127.0.0.1:$SPATE_PROMETHEUS_PORT" --web.enable-remote-write-receiver \
     --web.enable-lifecycle --enable-feature=native-histograms --storage.tsdb.retention.time=7d
