@@ -48,8 +48,11 @@ export function constantRateOptions (defaultMessagesPerSecond: number, defaultDu
  * the sink (scripts/lib/verify.ts).
  */
 export function loadOptions (scenario: Scenario, peakIterationsPerSecond: number, loadSeconds: number, defaultProfile: ProfileName = 'default'): Options {
-  const vus = Math.min(1000, Math.max(20, Math.ceil(peakIterationsPerSecond * 0.1)))
-  const scenarios: Record<string, Scenario> = { load: { ...scenario, preAllocatedVUs: vus, maxVUs: vus * 4 } as Scenario }
+  // SPATE_MAX_VUS caps the generator's VUs (to bound its memory, or to see how it behaves when
+  // it cannot keep up: iterations are then dropped and counted in dropped_iterations).
+  const maxVUs = env.number('SPATE_MAX_VUS', 4000, { min: 1, max: 100_000, integer: true })
+  const vus = Math.min(maxVUs, 1000, Math.max(20, Math.ceil(peakIterationsPerSecond * 0.1)))
+  const scenarios: Record<string, Scenario> = { load: { ...scenario, preAllocatedVUs: vus, maxVUs: Math.min(maxVUs, vus * 4) } as Scenario }
   loadDuration = loadSeconds
   const monitoring = verifyConfig.enabled && keepsUp.group !== ''
   if (monitoring) {
