@@ -1,0 +1,119 @@
+// The test that proves the dashboards: after a short real run of the main job (k6 remote write
+// tagged with the run's testid, the processor scraped by the stack's Prometheus), every query
+// of every panel, with the dashboard's variables substituted as Grafana would, returns series
+// with values from the real Prometheus. A panel whose query returns nothing fails.
+import assert from 'node:assert/strict'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { dashboards } from '../../dashboards/src/index.ts'
+import { run, stack, uniqueName } from '../helpers.ts'
+
+interface Target { expr: string, refId: string }
+interface Panel { type: string, title: string, targets?: Target[] }
+interface Series { metric: Record<string, string>, values: Array<[number, string]> }
+
+// As Grafana's Prometheus data source escapes a variable's value inside a =~ matcher's string.
+const escapeRegex = (text: string) => text.replace(/\\/g, '\\\\\\\\').replace(/[$^*{}[\]+?.()|]/g, '\\\\$&')
+
+/** Grafana's substitution for a range query: variables, then the built-in intervals. */
+function substitute (expr: string, variables: Record<string, string>, rangeSeconds: number): string {
+  // $__rate_interval = max($__interval + scrape interval, 4 x scrape interval), with the data
+  // source's scrape interval at the stack's 5 s (dashboards/provisioning).
+  const builtins: Record<string, string> = { __rate_interval: '20s', __interval: '5s', __range: `${rangeSeconds}s` }
+  return expr.replace(/\$(?:\{(\w+)\}|(\w+))/g, (whole, braced?: string, bare?: string) => {
+    const name = (braced ?? bare) as string
+    const value = builtins[name] ?? variables[name]
+    if (value === undefined) throw new Error(`query uses $${name}, which the test does not set: ${expr}`)
+    return value
+  })
+}
+
+async function queryRange (expr: string, start: number, end: number): Promise<Series[]> {
+  const url = new URL('/api/v1/query_range', stack.prometheusUrl())
+  url.search = new URLSearchParams({ query: expr, start: String(start), end: String(end), step: '5' }).toString()
+  const response = await fetch(url)
+  const body = await response.json() as { status: string, error?: string, data?: { result: Series[] } }
+  if (body.status !== 'success') throw new Error(`Prometheus rejected ${expr}: ${body.error}`)
+  return body.data?.result ?? []
+}
+
+/** The last non-NaN value of a query's only series. */
+async function lastValue (expr: string, start: number, end: number): Promise<number> {
+  const [series] = await queryRange(expr, start, end)
+  const values = (series?.values ?? []).map(([, v]) => Number(v)).filter((v) => !Number.isNaN(v))
+  assert.ok(values.length > 0, `no value for ${expr}`)
+  return values[values.length - 1] as number
+}
+
+test('every panel query of every dashboard returns data from a real run', { timeout: 240_000 }, async (t) => {
+  const reportDir = await mkdtemp(join(tmpdir(), 'spate-dashboards-'))
+  t.after(() => rm(reportDir, { recursive: true, force: true }))
+  const topic = uniqueName('spate-dash')
+  const runId = uniqueName('dash')
+  const metricsPort = process.env.SPATE_METRICS_PORT ?? '19400'
+  const start = Math.floor(Date.now() / 1000) - 5
+  // One VU for a spike of 2,000 produce calls per second: k6 must drop iterations, so the
+  // dropped-iterations panels have a real series too (and that threshold fails: exit 99).
+  const result = await run(process.execPath, ['--import', 'tsx', 'build/run-pipeline.ts', 'scripts/spike.js'], {
+    env: {
+      SPATE_TOPIC: topic,
+      SPATE_DLQ_TOPIC: `${topic}-dlq`,
+      SPATE_RUN_ID: runId,
+      SPATE_REPORT_DIR: reportDir,
+      SPATE_PARTITIONS: '4',
+      SPATE_RATE: '2000',
+      SPATE_SPIKE_MULTIPLIER: '10',
+      SPATE_SPIKE_BASE_DURATION: '8s',
+      SPATE_SPIKE_DURATION: '6s',
+      SPATE_MAX_VUS: '1',
+      SPATE_LAG_INTERVAL: '1',
+      SPATE_VERIFY_TIMEOUT: '40',
+      SPATE_WINDOW_SIZE: '2s',
+      SPATE_WINDOW_ALLOWED_LATENESS: '1s',
+      SPATE_WINDOW_IDLE_TIMEOUT: '1s',
+    },
+    timeoutMs: 200_000,
+  })
+  const output = result.stdout + result.stderr
+  assert.equal(result.code, 99, output)
+  const summary = JSON.parse(await readFile(join(reportDir, 'k6-summary.json'), 'utf8')) as { metrics: Record<string, { values: Record<string, number>, thresholds?: Record<string, { ok: boolean }> }> }
+  const breached = Object.entries(summary.metrics).flatMap(([name, m]) => Object.entries(m.thresholds ?? {}).filter(([, r]) => !r.ok).map(([e]) => `${name} ${e}`))
+  assert.deepEqual(breached, ['dropped_iterations count==0'], output)
+  // The processor's last scrape lands within one scrape interval of the run's end.
+  await new Promise((resolve) => setTimeout(resolve, 7000))
+  const end = Math.ceil(Date.now() / 1000)
+
+  const variables = {
+    datasource: 'unused',
+    testid: escapeRegex(runId),
+    topic: escapeRegex(topic),
+    job: 'spate-processor',
+    instance: escapeRegex(`127.0.0.1:${metricsPort}`),
+  }
+  const empty: string[] = []
+  let checked = 0
+  for (const entry of dashboards) {
+    const dashboard = entry.build()
+    for (const panel of (dashboard.panels ?? []) as Panel[]) {
+      for (const target of panel.targets ?? []) {
+        const expr = substitute(target.expr, variables, end - start)
+        const series = await queryRange(expr, start, end)
+        const withValues = series.filter((s) => s.values.some(([, v]) => !Number.isNaN(Number(v))))
+        checked++
+        if (withValues.length === 0) empty.push(`${dashboard.title} / ${panel.title} / ${target.refId}: ${expr}`)
+      }
+    }
+  }
+  assert.deepEqual(empty, [], `panel queries that returned no data:\n${empty.join('\n')}`)
+  assert.ok(checked > 60, `only ${checked} queries checked`)
+
+  // The headline numbers are the run's own, not merely present.
+  const values = (name: string) => summary.metrics[name]?.values ?? {}
+  const sel = `testid="${runId}"`
+  assert.equal(await lastValue(`sum(max_over_time(k6_kafka_writer_message_count_total{${sel}}[${end - start}s]))`, end, end), values('kafka_writer_message_count').count)
+  assert.equal(await lastValue(`sum(max_over_time(k6_spate_records_verified_total{${sel}}[${end - start}s]))`, end, end), values('spate_records_verified').count)
+  assert.equal(await lastValue(`sum(max_over_time(k6_dropped_iterations_total{${sel}}[${end - start}s]))`, end, end), values('dropped_iterations').count)
+  assert.equal(await lastValue(`sum(max_over_time(k6_spate_records_lost_total{${sel}}[${end - start}s]))`, end, end), 0)
+})
