@@ -110,6 +110,7 @@ ensure_debian() {
   command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
   command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] && return 0
   # shellcheck disable=SC2206
   local pkgs=($DEBIAN_PACKAGES)
