@@ -2,13 +2,19 @@
 //   1. create the topics (the processor needs them before it starts);
 //   2. start the processor and wait until it consumes;
 //   3. run the k6 script (default scripts/spike.js) with pipeline verification;
-//   4. stop the processor (SIGTERM: final checkpoint, leave the group);
-//   5. exit with k6's exit code: 0 all thresholds held, 99 one was breached.
+//   4. with SPATE_PROMETHEUS_URL set: wait for Prometheus' next scrape of the processor, so the
+//      run's last seconds are in;
+//   5. stop the processor (SIGTERM: final checkpoint, leave the group);
+//   6. with SPATE_PROMETHEUS_URL set: write the run report (report/, run-<run id>.html in the
+//      report dir); a report that fails is reported and leaves the exit code alone;
+//   7. exit with k6's exit code: 0 all thresholds held, 99 one was breached.
 // Usage: node --import tsx build/run-pipeline.ts [k6 script] (after eval "$(stack/stack.sh env)")
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
+import { Prometheus, waitForScrape } from '../report/prometheus.ts'
+import { PROCESSOR_JOB, writeReport } from '../report/report.ts'
 
 const root = join(import.meta.dirname, '..')
 const script = process.argv[2] ?? 'scripts/spike.js'
@@ -68,6 +74,9 @@ function runK6 (metricsPort: number): Promise<number> {
     args.splice(1, 0, '-o', 'experimental-prometheus-rw')
     env.K6_PROMETHEUS_RW_SERVER_URL = `${process.env.SPATE_PROMETHEUS_URL}/api/v1/write`
     env.K6_PROMETHEUS_RW_TREND_STATS ??= 'p(50),p(95),p(99),max'
+    // A push a second (k6's default is 5 s) gives the run report's produce rate a point per step
+    // even for runs of a few seconds.
+    env.K6_PROMETHEUS_RW_PUSH_INTERVAL ??= '1s'
   }
   return new Promise((resolve, reject) => {
     const k6 = spawn('k6', args, { cwd: root, stdio: 'inherit', env })
@@ -86,9 +95,39 @@ try {
   processor = await startProcessor(port)
   say(`running k6 ${script}, run id ${runId}`)
   const code = await runK6(port)
-  say(`k6 exited with ${code}${code === 0 ? ': every threshold held' : code === 99 ? ': a threshold was breached' : ''}; reports in ${reportDir}; stopping the processor`)
+  const k6End = Date.now() / 1000
+  say(`k6 exited with ${code}${code === 0 ? ': every threshold held' : code === 99 ? ': a threshold was breached' : ''}; reports in ${reportDir}`)
+  const prometheusUrl = process.env.SPATE_PROMETHEUS_URL
+  if (prometheusUrl) {
+    say('waiting for Prometheus to scrape the processor once more')
+    try {
+      const scraped = await waitForScrape(new Prometheus(prometheusUrl), PROCESSOR_JOB, k6End)
+      if (!scraped) say('no scrape of the processor after the run within 15 s; the report may miss the run\'s last seconds')
+    } catch (error) {
+      say(`cannot ask Prometheus for the processor's scrapes: ${(error as Error).message}`)
+    }
+  }
+  say('stopping the processor')
   processor.kill('SIGTERM')
   await new Promise((resolve) => processor?.once('exit', resolve))
+  if (prometheusUrl) {
+    try {
+      const report = await writeReport({
+        prometheusUrl,
+        runId,
+        summaryPath: join(reportDir, 'k6-summary.json'),
+        outPath: join(reportDir, `run-${runId}.html`),
+        script,
+        k6ExitCode: code,
+        log: (line) => say(`report: ${line}`),
+      })
+      say(`run report: ${report.path}`)
+    } catch (error) {
+      say(`run report failed: ${(error as Error).message} (k6's exit code ${code} stands)`)
+    }
+  } else {
+    say('SPATE_PROMETHEUS_URL is not set: no run report (eval "$(stack/stack.sh env)" sets it)')
+  }
   process.exit(code)
 } catch (error) {
   processor?.kill('SIGKILL')
