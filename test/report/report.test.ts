@@ -4,7 +4,7 @@
 // one line and writes no report.
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url'
 import { Admin } from '@platformatic/kafka'
 import { launchChromium } from '../../report/browser.ts'
 import { renderChart, type Chart } from '../../report/chart.ts'
-import { freePort, run, stack, uniqueName } from '../helpers.ts'
+import { freePort, root, run, stack, uniqueName } from '../helpers.ts'
 
 interface PageChart {
   id: string
@@ -161,7 +161,11 @@ test('the main job writes a run report whose charts, thresholds and verdict show
     assert.equal(byName('latency', name)?.references, 1, `${name} is drawn`)
   }
 
-  const screenshot = join(dir, 'report.png')
+  // The screenshot and the report stay in reports/test/ (a CI artifact), whatever the outcome.
+  const keep = join(root, 'reports', 'test')
+  await mkdir(keep, { recursive: true })
+  await copyFile(reportPath, join(keep, 'run-report.html'))
+  const screenshot = join(keep, 'run-report.png')
   await page.screenshot({ path: screenshot, fullPage: true })
   const png = await readFile(screenshot)
   const size = pngSize(png)
