@@ -5,7 +5,7 @@
 // is the import input ${DS_PROMETHEUS}: "Import dashboard" asks for a Prometheus data source and
 // writes its uid there; a provisioned copy falls back to the default Prometheus data source.
 import * as common from '@grafana/grafana-foundation-sdk/common'
-import { DatasourceVariableBuilder, QueryVariableBuilder, RowBuilder, ThresholdsConfigBuilder, ThresholdsMode, VariableRefresh, VariableSort, type Threshold } from '@grafana/grafana-foundation-sdk/dashboard'
+import { DashboardBuilder, DatasourceVariableBuilder, QueryVariableBuilder, RowBuilder, ThresholdsConfigBuilder, ThresholdsMode, VariableRefresh, VariableSort, type Threshold } from '@grafana/grafana-foundation-sdk/dashboard'
 import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus'
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat'
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries'
@@ -91,12 +91,8 @@ export interface PanelSpec {
   stacked?: boolean
 }
 
+/** Panel ids are unique per dashboard: spateDashboard() starts the count again. */
 let nextId = 1
-
-/** Panel ids are unique per dashboard; each dashboard's builder starts the count again. */
-export function resetPanelIds (): void {
-  nextId = 1
-}
 
 function thresholdSteps (limit: number | undefined, below = 'green', above = 'red'): Threshold[] {
   return limit === undefined
@@ -163,4 +159,21 @@ export function stat (spec: StatSpec): StatPanel {
 
 export function row (title: string): RowBuilder {
   return new RowBuilder(title).id(nextId++)
+}
+
+/**
+ * A dashboard with spate's common settings: read-only (it is code), refreshed every 10 s over the
+ * last 30 minutes, the data-source variable first. Panel ids start again at 1.
+ */
+export function spateDashboard (title: string, uid: string, description: string, tags: string[]): DashboardBuilder {
+  nextId = 1
+  return new DashboardBuilder(title)
+    .uid(uid)
+    .description(description)
+    .tags(['spate', ...tags])
+    .readonly()
+    .refresh('10s')
+    .time({ from: 'now-30m', to: 'now' })
+    .timezone('browser')
+    .withVariable(datasourceVariable())
 }

@@ -3,22 +3,15 @@
 // Is the generator healthy - did it send what it was asked to, without errors, in time?
 // k6 counters are pushed as running totals from 0 for each run, so a run's total is the last
 // value (max_over_time), which increase() would undercount by the first push.
-import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard'
-import { datasourceVariable, k6Run, k6Topic, labelVariable, query, resetPanelIds, row, stat, testidVariable, timeseries } from './common.ts'
+import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard'
+import { k6Run, k6Topic, labelVariable, query, row, spateDashboard, stat, testidVariable, timeseries } from './common.ts'
 
 export const uid = 'spate-load-generator'
 
 export function loadGeneratorDashboard (): DashboardBuilder {
-  resetPanelIds()
-  return new DashboardBuilder('spate / Load generator')
-    .uid(uid)
-    .description('k6 and its Kafka producer: message rate, bytes, errors, produce latency, VUs and dropped iterations, by test run and topic')
-    .tags(['spate', 'k6', 'kafka'])
-    .readonly()
-    .refresh('10s')
-    .time({ from: 'now-30m', to: 'now' })
-    .timezone('browser')
-    .withVariable(datasourceVariable())
+  return spateDashboard('spate / Load generator', uid,
+    'k6 and its Kafka producer: message rate, bytes, errors, produce latency, VUs and dropped iterations, by test run and topic',
+    ['k6', 'kafka'])
     .withVariable(testidVariable())
     .withVariable(labelVariable('topic', 'Topic', 'label_values(k6_kafka_writer_message_count_total{testid=~"$testid"}, topic)', 'Kafka topic the run produces to'))
     .withRow(row('Totals over the time range'))

@@ -2,9 +2,9 @@
 // profile), coloured red past their limit, and the offered load against what the pipeline
 // processed. The verdict panels read what k6 measured from the sink (any pipeline); the
 // processor panels add spate's own processor metrics where it is the pipeline under test.
-import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard'
+import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard'
 import { batchThresholds, keepsUpThresholds, profiles } from '../../thresholds/profiles.ts'
-import { datasourceVariable, instanceVariable, jobVariable, k6Run, k6Topic, labelVariable, processorTarget, processorTopic, query, resetPanelIds, row, stat, testidVariable, timeseries } from './common.ts'
+import { instanceVariable, jobVariable, k6Run, k6Topic, labelVariable, processorTarget, processorTopic, query, row, spateDashboard, stat, testidVariable, timeseries } from './common.ts'
 import { quantiles } from './processor.ts'
 
 export const uid = 'spate-pipeline-overview'
@@ -31,16 +31,9 @@ function runWorst (metric: string, selector = k6Run): string {
 }
 
 export function pipelineOverviewDashboard (): DashboardBuilder {
-  resetPanelIds()
-  return new DashboardBuilder('spate / Pipeline overview')
-    .uid(uid)
-    .description('The SLOs a spate run is gated on (no loss, latency, keeps up, generator health), and offered load against processed load')
-    .tags(['spate', 'slo', 'kafka', 'redis'])
-    .readonly()
-    .refresh('10s')
-    .time({ from: 'now-30m', to: 'now' })
-    .timezone('browser')
-    .withVariable(datasourceVariable())
+  return spateDashboard('spate / Pipeline overview', uid,
+    'The SLOs a spate run is gated on (no loss, latency, keeps up, generator health), and offered load against processed load',
+    ['slo', 'kafka', 'redis'])
     .withVariable(testidVariable())
     .withVariable(labelVariable('topic', 'Topic', 'label_values(k6_kafka_writer_message_count_total{testid=~"$testid"}, topic)', 'Kafka topic the run produces to and the pipeline reads'))
     .withVariable(jobVariable())

@@ -1,8 +1,8 @@
 // The processor: what it consumes and writes, how long its micro-batches, window flushes, Redis
 // pipelines and S3 checkpoints take, its lag per partition, what it dead-letters, and the Node
 // process under it (memory, event-loop lag, CPU). From its /metrics, scraped by Prometheus.
-import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard'
-import { datasourceVariable, instanceVariable, jobVariable, labelVariable, processorTarget, processorTopic, query, resetPanelIds, row, stat, timeseries, type Query } from './common.ts'
+import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard'
+import { instanceVariable, jobVariable, labelVariable, processorTarget, processorTopic, query, row, spateDashboard, stat, timeseries, type Query } from './common.ts'
 
 export const uid = 'spate-processor'
 
@@ -14,16 +14,9 @@ export function quantiles (histogram: string, selector = processorTarget): Query
 }
 
 export function processorDashboard (): DashboardBuilder {
-  resetPanelIds()
-  return new DashboardBuilder('spate / Processor')
-    .uid(uid)
-    .description('The spate processor: throughput, micro-batches, windows, end-to-end latency, lag per partition, Redis and S3, dead letters, memory and event loop')
-    .tags(['spate', 'processor', 'kafka', 'redis'])
-    .readonly()
-    .refresh('10s')
-    .time({ from: 'now-30m', to: 'now' })
-    .timezone('browser')
-    .withVariable(datasourceVariable())
+  return spateDashboard('spate / Processor', uid,
+    'The spate processor: throughput, micro-batches, windows, end-to-end latency, lag per partition, Redis and S3, dead letters, memory and event loop',
+    ['processor', 'kafka', 'redis'])
     .withVariable(jobVariable())
     .withVariable(instanceVariable())
     .withVariable(labelVariable('topic', 'Topic', 'label_values(spate_records_consumed_total{job=~"$job", instance=~"$instance"}, topic)', 'Kafka topic the processor consumes'))
