@@ -146,15 +146,27 @@ after_minio() { # the checkpoint bucket; 409 means it exists already
   esac
 }
 
-start_prometheus() {
-  need_cmd prometheus "run build/toolchain.sh debian (or apt-get install prometheus)"
+# Renders Prometheus' config and copies the rule files next to it (rule_files: rules/*.rules.yml).
+prometheus_config() {
   local dir="$SPATE_RUN_DIR/prometheus"
   mkdir -p "$dir/data"
   render "$SPATE_ROOT/stack/prometheus/prometheus.yml" "$dir/prometheus.yml"
-  # The rule files, next to the config that names them (rule_files: rules/*.rules.yml).
   rm -rf "$dir/rules"
   mkdir -p "$dir/rules"
   cp "$SPATE_ROOT"/stack/prometheus/rules/*.rules.yml "$dir/rules/"
+}
+
+# A reused Prometheus reloads the config and rules of this checkout (it runs with --web.enable-lifecycle).
+refresh_prometheus() {
+  prometheus_config
+  curl -fsS -o /dev/null -X POST "http://127.0.0.1:$SPATE_PROMETHEUS_PORT/-/reload" \
+    || fail "prometheus did not reload $SPATE_RUN_DIR/prometheus/prometheus.yml; see $(log_of prometheus)"
+}
+
+start_prometheus() {
+  need_cmd prometheus "run build/toolchain.sh debian (or apt-get install prometheus)"
+  local dir="$SPATE_RUN_DIR/prometheus"
+  prometheus_config
   launch prometheus prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
     --web.listen-address="127.0.0.1:$SPATE_PROMETHEUS_PORT" --web.enable-remote-write-receiver \
     --web.enable-lifecycle --enable-feature=native-histograms --storage.tsdb.retention.time=7d
@@ -166,6 +178,7 @@ up_one() {
   if pid=$(recorded_pid "$svc"); then
     if "ready_$svc"; then
       step "$svc already running (pid $pid, 127.0.0.1:$port): reused"
+      if declare -F "refresh_$svc" >/dev/null; then "refresh_$svc"; fi
       return 0
     fi
     fail "$svc (pid $pid) is running but not healthy on 127.0.0.1:$port; see $(log_of "$svc"), or run stack/stack.sh down $svc and up again"

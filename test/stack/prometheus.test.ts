@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { stack } from '../helpers.ts'
+import { run, stack } from '../helpers.ts'
 
 interface QueryResponse {
   status: string
@@ -32,4 +32,20 @@ test('Prometheus accepts remote write and has native histograms on', async () =>
   // A remote-write endpoint that is off answers 404; on, an empty body is a bad request.
   const write = await fetch(`${stack.prometheusUrl()}/api/v1/write`, { method: 'POST', body: '' })
   assert.notEqual(write.status, 404)
+})
+
+test('up on a running Prometheus reloads the config and rules of this checkout', async () => {
+  // The reload time comes from Prometheus itself (its own metrics, read through /metrics).
+  const reloadedAt = async (): Promise<number> => {
+    const text = await (await fetch(`${stack.prometheusUrl()}/metrics`)).text()
+    const line = /^prometheus_config_last_reload_success_timestamp_seconds (\S+)$/m.exec(text)
+    assert.ok(line, 'Prometheus reports its last config reload')
+    return Number(line[1])
+  }
+  const before = await reloadedAt()
+  await new Promise((resolve) => setTimeout(resolve, 1100))
+  const result = await run('stack/stack.sh', ['up', 'prometheus'])
+  assert.equal(result.code, 0, result.stderr)
+  assert.match(result.stderr + result.stdout, /prometheus already running .*reused/)
+  assert.ok(await reloadedAt() > before, 'the reused Prometheus reloaded its configuration')
 })
