@@ -5,7 +5,7 @@
 // is the import input ${DS_PROMETHEUS}: "Import dashboard" asks for a Prometheus data source and
 // writes its uid there; a provisioned copy falls back to the default Prometheus data source.
 import * as common from '@grafana/grafana-foundation-sdk/common'
-import { DashboardBuilder, DatasourceVariableBuilder, QueryVariableBuilder, RowBuilder, ThresholdsConfigBuilder, ThresholdsMode, VariableRefresh, VariableSort, type Threshold } from '@grafana/grafana-foundation-sdk/dashboard'
+import { DashboardBuilder, DashboardLinkBuilder, DashboardLinkType, DatasourceVariableBuilder, QueryVariableBuilder, RowBuilder, ThresholdsConfigBuilder, ThresholdsMode, VariableRefresh, VariableSort, type Threshold } from '@grafana/grafana-foundation-sdk/dashboard'
 import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus'
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat'
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries'
@@ -175,5 +175,16 @@ export function spateDashboard (title: string, uid: string, description: string,
     .refresh('10s')
     .time({ from: 'now-30m', to: 'now' })
     .timezone('browser')
+    // The other spate dashboards, same time range and variables (a run, a topic, an instance).
+    .link(new DashboardLinkBuilder('spate dashboards')
+      .type(DashboardLinkType.Dashboards)
+      .tags(['spate'])
+      .asDropdown(true)
+      .includeVars(true)
+      .keepTime(true)
+      .targetBlank(false)
+      .icon('external link')
+      .tooltip('')
+      .url(''))
     .withVariable(datasourceVariable())
 }
