@@ -1,0 +1,84 @@
+package run
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"spate.local/engine/internal/executor"
+)
+
+// progress redraws one status line on a terminal every second: the phase, or each scenario's
+// elapsed time, VUs and iterations. Nothing is drawn with --quiet or when stderr is not a
+// terminal (CI logs stay clean).
+type progress struct {
+	mu      sync.Mutex
+	enabled bool
+	cfg     Config
+	sched   *executor.Scheduler
+	current string
+	done    chan struct{}
+	once    sync.Once
+	started time.Time
+}
+
+func startProgress(cfg Config, sched *executor.Scheduler) *progress {
+	p := &progress{enabled: cfg.StderrTTY && !cfg.Quiet, cfg: cfg, sched: sched, done: make(chan struct{}), started: time.Now()}
+	if p.enabled {
+		go p.loop()
+	}
+	return p
+}
+
+func (p *progress) phase(name string) {
+	p.mu.Lock()
+	p.current = name
+	p.mu.Unlock()
+	p.draw()
+}
+
+func (p *progress) loop() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.done:
+			return
+		case <-t.C:
+			p.draw()
+		}
+	}
+}
+
+func (p *progress) draw() {
+	if !p.enabled {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	line := p.current
+	if line == "" {
+		var parts []string
+		for _, s := range p.sched.Progress() {
+			parts = append(parts, s.String())
+		}
+		line = strings.Join(parts, " | ")
+	}
+	width := 160
+	if len(line) > width {
+		line = line[:width]
+	}
+	fmt.Fprintf(p.cfg.Stderr, "\r\033[K[%s] %s", time.Since(p.started).Truncate(time.Second), line)
+}
+
+func (p *progress) stop() {
+	p.once.Do(func() {
+		close(p.done)
+		if p.enabled {
+			p.mu.Lock()
+			fmt.Fprint(p.cfg.Stderr, "\r\033[K")
+			p.mu.Unlock()
+		}
+	})
+}

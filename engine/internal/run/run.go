@@ -1,0 +1,368 @@
+package run
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"spate.local/engine/internal/aggregate"
+	"spate.local/engine/internal/executor"
+	"spate.local/engine/internal/exitcode"
+	"spate.local/engine/internal/js"
+	"spate.local/engine/internal/metrics"
+	"spate.local/engine/internal/options"
+	"spate.local/engine/internal/output"
+	"spate.local/engine/internal/summary"
+)
+
+// Execute runs the test and returns nil when it passed, or an *exitcode.Error whose code is the
+// process exit code (99 thresholds breached, 105 signal, 107 script exception, 108 aborted...).
+func Execute(ctx context.Context, cfg Config) error {
+	started := time.Now()
+	log := newLogger(cfg.Stderr)
+
+	program, err := js.Compile(cfg.Script)
+	if err != nil {
+		return err
+	}
+	registry := metrics.NewRegistry()
+	builtins := metrics.RegisterBuiltins(registry)
+	test := newTestControl()
+	tags := metrics.NewTagSet(cfg.Tags)
+	var agg *aggregate.Aggregator
+	collector := metrics.CollectorFunc(func(samples ...metrics.Sample) {
+		if agg != nil {
+			agg.Collect(samples...)
+		}
+	})
+	vuConfig := &js.Config{
+		Program:   program,
+		Env:       cfg.Env,
+		Registry:  registry,
+		Builtins:  builtins,
+		Collector: collector,
+		Tags:      tags,
+		Logger:    log,
+		Test:      test,
+	}
+
+	// The options VU: runs the init code once to read the options; it also runs setup, teardown
+	// and handleSummary (__VU 0), as in k6.
+	first, err := js.NewVU(ctx, vuConfig, 0, 0)
+	if err != nil {
+		return err
+	}
+	rawOptions, err := first.Options()
+	if err != nil {
+		return err
+	}
+	opts, err := options.Parse(rawOptions)
+	if err != nil {
+		return err
+	}
+	for _, w := range opts.Warnings {
+		log.Warnf("%s", w)
+	}
+	if err := opts.Apply(options.Overrides{
+		VUs:                      cfg.VUs,
+		Iterations:               cfg.Iterations,
+		Duration:                 cfg.Duration,
+		Tags:                     cfg.Tags,
+		ExecutionSegment:         cfg.Segment,
+		ExecutionSegmentSequence: cfg.SegmentSequence,
+		NoSetup:                  cfg.NoSetup,
+		NoTeardown:               cfg.NoTeardown,
+	}); err != nil {
+		return err
+	}
+	test.setOptions(opts.Raw)
+	tags = metrics.NewTagSet(opts.Tags).Merge(tags)
+	vuConfig.Tags = tags
+
+	outputs, err := startOutputs(cfg, registry, log)
+	if err != nil {
+		return err
+	}
+	aborted := make(chan error, 1)
+	agg, err = aggregate.New(aggregate.Config{
+		Registry:    registry,
+		Thresholds:  thresholdsOf(opts, cfg.NoThresholds),
+		TrendStats:  opts.SummaryTrendStats,
+		Outputs:     outputs,
+		Start:       started,
+		OnAbort: func(reason string) {
+			select {
+			case aborted <- exitcode.New(exitcode.ThresholdsFailed, "%s", reason):
+			default:
+			}
+		},
+	})
+	if err != nil {
+		stopOutputs(outputs, log)
+		return err
+	}
+	agg.Start()
+
+	result := runTest(ctx, cfg, opts, vuConfig, first, builtins, test, agg, aborted, log)
+
+	agg.Stop()
+	stopOutputs(outputs, log)
+	data := summary.Build(agg.Snapshot(), summary.Context{
+		Options:   opts,
+		Duration:  time.Since(started),
+		StdoutTTY: cfg.StdoutTTY,
+		StderrTTY: cfg.StderrTTY,
+	})
+	if err := writeSummaries(ctx, cfg, opts, first, data, log); err != nil && result == nil {
+		result = err
+	}
+	if result != nil {
+		return result
+	}
+	if breached := agg.Breached(); len(breached) > 0 {
+		return exitcode.New(exitcode.ThresholdsFailed, "thresholds on %s were breached", strings.Join(breached, ", "))
+	}
+	if reason, failed := test.failed(); failed {
+		return exitcode.New(exitcode.MarkedAsFailed, "the script marked the test as failed: %s", reason)
+	}
+	return nil
+}
+
+func thresholdsOf(opts *options.Options, off bool) map[string][]aggregate.Threshold {
+	if off {
+		return nil
+	}
+	m := map[string][]aggregate.Threshold{}
+	for key, list := range opts.Thresholds {
+		for _, t := range list {
+			m[key] = append(m[key], aggregate.Threshold{Expr: t.Expr, AbortOnFail: t.AbortOnFail, DelayAbortEval: t.DelayAbortEval})
+		}
+	}
+	return m
+}
+
+// runTest runs setup, the scenarios and teardown, and returns what decides the exit code first.
+func runTest(ctx context.Context, cfg Config, opts *options.Options, vuConfig *js.Config, first *js.VU,
+	builtins *metrics.Builtins, test *testControl, agg *aggregate.Aggregator, aborted <-chan error, log *logger,
+) error {
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		select {
+		case err := <-aborted:
+			cancel(err)
+		case err := <-test.aborts():
+			cancel(err)
+		case <-runCtx.Done():
+		}
+	}()
+
+	var (
+		setupData []byte
+		vusMu     sync.Mutex
+		vus       []*js.VU
+	)
+	scheduler, err := executor.NewScheduler(executor.Config{
+		Scenarios: opts.Scenarios,
+		Segment:   opts.ExecutionSegment,
+		Sequence:  opts.ExecutionSegmentSequence,
+		Builtins:  builtins,
+		Collector: agg,
+		Tags:      vuConfig.Tags,
+		Logger:    log,
+		NewVU: func(ctx context.Context, idInInstance, idInTest uint64) (executor.VU, error) {
+			vu, err := js.NewVU(ctx, vuConfig, idInInstance, idInTest)
+			if err != nil {
+				return nil, err
+			}
+			vusMu.Lock()
+			vus = append(vus, vu)
+			if setupData != nil {
+				vu.SetSetupData(setupData)
+			}
+			vusMu.Unlock()
+			return vu, nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	progress := startProgress(cfg, scheduler)
+	defer progress.stop()
+	progress.phase("initializing VUs")
+	if err := scheduler.Init(runCtx); err != nil {
+		return stopCause(runCtx, err)
+	}
+
+	hasExport := map[string]bool{}
+	for _, name := range first.Exports() {
+		hasExport[name] = true
+	}
+	setupRan := false
+	if hasExport["setup"] && !opts.NoSetup {
+		progress.phase("setup()")
+		data, err := callWithTimeout(runCtx, first, "setup", opts.SetupTimeout, exitcode.SetupTimeout)
+		if err != nil {
+			return stopCause(runCtx, err)
+		}
+		setupRan = true
+		setupData = data
+	}
+	if setupData == nil {
+		setupData = []byte("null")
+	}
+	vusMu.Lock()
+	for _, vu := range vus {
+		vu.SetSetupData(setupData)
+	}
+	vusMu.Unlock()
+	first.SetSetupData(setupData)
+	_ = setupRan
+
+	progress.phase("")
+	runErr := scheduler.Run(runCtx)
+	runErr = stopCause(runCtx, runErr)
+
+	// Teardown runs after a normal end and after exec.test.abort() (k6 does both), but not
+	// when setup failed (we returned above) or the run was stopped by a signal twice.
+	if hasExport["teardown"] && !opts.NoTeardown {
+		progress.phase("teardown()")
+		tdCtx := context.WithoutCancel(ctx)
+		if _, err := callWithTimeout(tdCtx, first, "teardown", opts.TeardownTimeout, exitcode.TeardownTimeout, setupData); err != nil && runErr == nil {
+			runErr = err
+		}
+	}
+	return runErr
+}
+
+// stopCause turns the run context's cancellation cause into the error that decides the exit
+// code: a signal (105), a threshold with abortOnFail (99), exec.test.abort() (108).
+func stopCause(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); cause != nil {
+		if errors.Is(cause, ErrSignal) {
+			return exitcode.Wrap(exitcode.ExternalAbort, cause, "")
+		}
+		var e *exitcode.Error
+		if errors.As(cause, &e) {
+			return e
+		}
+	}
+	if err != nil && errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func callWithTimeout(ctx context.Context, vu *js.VU, name string, timeout time.Duration, code int, args ...[]byte) ([]byte, error) {
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	cctx, cancel := context.WithTimeoutCause(ctx, timeout, exitcode.New(code, "%s() did not finish within %s; raise %sTimeout in the options or make it faster", name, timeout, name))
+	defer cancel()
+	out, err := vu.Call(cctx, name, args...)
+	if err != nil {
+		if cause := context.Cause(cctx); cause != nil && cctx.Err() != nil && ctx.Err() == nil {
+			return nil, cause
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+func startOutputs(cfg Config, registry *metrics.Registry, log *logger) ([]output.Output, error) {
+	var outs []output.Output
+	for _, spec := range cfg.Outputs {
+		o, err := output.New(spec, output.Params{Env: cfg.Env, Registry: registry, Logger: log, Tags: cfg.Tags})
+		if err != nil {
+			stopOutputs(outs, log)
+			return nil, err
+		}
+		if err := o.Start(); err != nil {
+			stopOutputs(outs, log)
+			return nil, exitcode.Wrap(exitcode.InvalidConfig, fmt.Errorf("output %s: %w", o.Description(), err), "")
+		}
+		log.Infof("output: %s", o.Description())
+		outs = append(outs, o)
+	}
+	return outs, nil
+}
+
+func stopOutputs(outs []output.Output, log *logger) {
+	for _, o := range outs {
+		if err := o.Stop(); err != nil {
+			log.Warnf("output %s: %v", o.Description(), err)
+		}
+	}
+}
+
+// writeSummaries runs handleSummary (or prints the text summary) and --summary-export.
+func writeSummaries(ctx context.Context, cfg Config, opts *options.Options, vu *js.VU, data *summary.Data, log *logger) error {
+	if cfg.SummaryExport != "" {
+		if err := os.WriteFile(cfg.SummaryExport, data.Export(), 0o644); err != nil {
+			log.Warnf("cannot write --summary-export %s: %v", cfg.SummaryExport, err)
+		}
+	}
+	if cfg.NoSummary {
+		return nil
+	}
+	has := false
+	for _, name := range vu.Exports() {
+		if name == "handleSummary" {
+			has = true
+		}
+	}
+	if !has {
+		_, err := fmt.Fprint(cfg.Stdout, data.Text(cfg.StdoutTTY))
+		return err
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	out, err := callWithTimeout(context.WithoutCancel(ctx), vu, "handleSummary", opts.HandleSummaryTimeout, exitcode.ScriptException, raw)
+	if err != nil {
+		// k6 falls back to the text summary when handleSummary fails.
+		log.Warnf("handleSummary failed, printing the default summary instead: %v", err)
+		fmt.Fprint(cfg.Stdout, data.Text(cfg.StdoutTTY))
+		return nil
+	}
+	var files map[string]any
+	if err := json.Unmarshal(out, &files); err != nil {
+		log.Warnf("handleSummary must return an object of {stdout|stderr|path: string}, got %s", truncate(string(out), 80))
+		return nil
+	}
+	for dest, content := range files {
+		text, ok := content.(string)
+		if !ok {
+			b, _ := json.Marshal(content)
+			text = string(b)
+		}
+		switch dest {
+		case "stdout":
+			fmt.Fprint(cfg.Stdout, text)
+		case "stderr":
+			fmt.Fprint(cfg.Stderr, text)
+		default:
+			if dir := filepath.Dir(dest); dir != "" {
+				_ = os.MkdirAll(dir, 0o755)
+			}
+			if err := os.WriteFile(dest, []byte(text), 0o644); err != nil {
+				log.Warnf("handleSummary: cannot write %s: %v", dest, err)
+			}
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
