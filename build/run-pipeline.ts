@@ -1,14 +1,14 @@
-// The main job: the whole pipeline under a k6 load, gated by end-to-end thresholds.
+// The main job: the whole pipeline under a spate load, gated by end-to-end thresholds.
 //   1. create the topics (the processor needs them before it starts);
 //   2. start the processor and wait until it consumes;
-//   3. run the k6 script (default scripts/spike.js) with pipeline verification;
+//   3. run the load script with `spate run` (default scripts/spike.ts) with pipeline verification;
 //   4. with SPATE_PROMETHEUS_URL set: wait for Prometheus' next scrape of the processor, so the
 //      run's last seconds are in;
 //   5. stop the processor (SIGTERM: final checkpoint, leave the group);
 //   6. with SPATE_PROMETHEUS_URL set: write the run report (report/, run-<run id>.html in the
 //      report dir); a report that fails is reported and leaves the exit code alone;
-//   7. exit with k6's exit code: 0 all thresholds held, 99 one was breached.
-// Usage: node --import tsx build/run-pipeline.ts [k6 script] (after eval "$(stack/stack.sh env)")
+//   7. exit with spate run's exit code: 0 all thresholds held, 99 one was breached.
+// Usage: node --import tsx build/run-pipeline.ts [load script] (after eval "$(stack/stack.sh env)")
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -17,7 +17,7 @@ import { Prometheus, waitForScrape } from '../report/prometheus.ts'
 import { PROCESSOR_JOB, writeReport } from '../report/report.ts'
 
 const root = join(import.meta.dirname, '..')
-const script = process.argv[2] ?? 'scripts/spike.js'
+const script = process.argv[2] ?? 'scripts/spike.ts'
 const topic = process.env.SPATE_TOPIC ?? 'spate-events'
 const dlqTopic = process.env.SPATE_DLQ_TOPIC ?? `${topic}-dlq`
 const brokers = (process.env.SPATE_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',')
@@ -54,10 +54,9 @@ async function startProcessor (port: number): Promise<ChildProcess> {
 const reportDir = process.env.SPATE_REPORT_DIR ?? join(root, 'reports')
 const runId = process.env.SPATE_RUN_ID ?? `main-${Date.now().toString(36)}`
 
-function runK6 (metricsPort: number): Promise<number> {
+function runLoad (metricsPort: number): Promise<number> {
   mkdirSync(reportDir, { recursive: true })
-  // k6 metrics go to Prometheus by remote write, tagged with the run id (testid), and the web
-  // dashboard's HTML report is exported next to the other reports.
+  // The engine's metrics go to Prometheus by remote write, tagged with the run id (testid).
   const args = ['run', '--tag', `testid=${runId}`, script]
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -66,22 +65,19 @@ function runK6 (metricsPort: number): Promise<number> {
     SPATE_REPORT_DIR: reportDir,
     SPATE_RUN_ID: runId,
     SPATE_PROCESSOR_METRICS_URL: `http://127.0.0.1:${metricsPort}/metrics`,
-    K6_WEB_DASHBOARD: 'true',
-    K6_WEB_DASHBOARD_PORT: '-1',
-    K6_WEB_DASHBOARD_EXPORT: join(reportDir, 'k6-report.html'),
   }
   if (process.env.SPATE_PROMETHEUS_URL) {
     args.splice(1, 0, '-o', 'experimental-prometheus-rw')
     env.K6_PROMETHEUS_RW_SERVER_URL = `${process.env.SPATE_PROMETHEUS_URL}/api/v1/write`
     env.K6_PROMETHEUS_RW_TREND_STATS ??= 'p(50),p(95),p(99),max'
-    // A push a second (k6's default is 5 s) gives the run report's produce rate a point per step
+    // A push a second (the default is 5 s) gives the run report's produce rate a point per step
     // even for runs of a few seconds.
     env.K6_PROMETHEUS_RW_PUSH_INTERVAL ??= '1s'
   }
   return new Promise((resolve, reject) => {
-    const k6 = spawn('k6', args, { cwd: root, stdio: 'inherit', env })
-    k6.on('error', reject)
-    k6.on('exit', (code) => resolve(code ?? 1))
+    const engine = spawn('spate', args, { cwd: root, stdio: 'inherit', env })
+    engine.on('error', (error) => reject(new Error(`cannot start spate (${error.message}); build it with: task engine`)))
+    engine.on('exit', (code) => resolve(code ?? 1))
   })
 }
 
@@ -93,15 +89,15 @@ try {
   const port = Number(process.env.SPATE_METRICS_PORT ?? 19400)
   say(`starting the processor (metrics on 127.0.0.1:${port})`)
   processor = await startProcessor(port)
-  say(`running k6 ${script}, run id ${runId}`)
-  const code = await runK6(port)
-  const k6End = Date.now() / 1000
-  say(`k6 exited with ${code}${code === 0 ? ': every threshold held' : code === 99 ? ': a threshold was breached' : ''}; reports in ${reportDir}`)
+  say(`spate run ${script}, run id ${runId}`)
+  const code = await runLoad(port)
+  const loadEnd = Date.now() / 1000
+  say(`spate run exited with ${code}${code === 0 ? ': every threshold held' : code === 99 ? ': a threshold was breached' : ''}; reports in ${reportDir}`)
   const prometheusUrl = process.env.SPATE_PROMETHEUS_URL
   if (prometheusUrl) {
     say('waiting for Prometheus to scrape the processor once more')
     try {
-      const scraped = await waitForScrape(new Prometheus(prometheusUrl), PROCESSOR_JOB, k6End)
+      const scraped = await waitForScrape(new Prometheus(prometheusUrl), PROCESSOR_JOB, loadEnd)
       if (!scraped) say('no scrape of the processor after the run within 15 s; the report may miss the run\'s last seconds')
     } catch (error) {
       say(`cannot ask Prometheus for the processor's scrapes: ${(error as Error).message}`)
@@ -123,7 +119,7 @@ try {
       })
       say(`run report: ${report.path}`)
     } catch (error) {
-      say(`run report failed: ${(error as Error).message} (k6's exit code ${code} stands)`)
+      say(`run report failed: ${(error as Error).message} (the exit code ${code} stands)`)
     }
   } else {
     say('SPATE_PROMETHEUS_URL is not set: no run report (eval "$(stack/stack.sh env)" sets it)')

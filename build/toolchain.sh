@@ -2,7 +2,7 @@
 # Installs or builds every tool spate runs, pinned by build/versions.env, cached under $SPATE_CACHE
 # (default ~/.cache/spate), idempotent: a tool already built at its pinned version is reused.
 #
-#   build/toolchain.sh [all|task|k6|kafka|minio|debian|node]...   (default: all)
+#   build/toolchain.sh [all|task|spate|kafka|minio|debian|node]...   (default: all)
 #   build/toolchain.sh env     prints the environment that puts the tools on PATH
 #
 # Each tool lives in its own versioned directory and is linked into $SPATE_CACHE/bin.
@@ -45,40 +45,29 @@ ensure_minio() {
   link "$dir/minio"
 }
 
-# k6's cache key covers the pinned versions and spate's own extension source, so editing
-# k6ext/ rebuilds k6 and nothing else does.
-k6_key() {
-  { echo "$K6_VERSION $XK6_VERSION $XK6_REDIS_VERSION"
-    (cd "$SPATE_ROOT/k6ext" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) | LC_ALL=C sort | xargs sha256sum)
-  } | sha256sum | cut -c1-12
+# The engine's cache key is a hash of its source, so editing engine/ rebuilds spate and nothing
+# else does; the build reuses Go's module and build caches under $SPATE_CACHE.
+spate_key() {
+  (cd "$SPATE_ROOT/engine" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -not -name '*_test.go' | LC_ALL=C sort | xargs sha256sum) \
+    | sha256sum | cut -c1-12
 }
 
-ensure_k6() {
-  local dir="$SPATE_CACHE/k6-$K6_VERSION-$(k6_key)"
-  if [ ! -x "$dir/k6" ]; then
+ensure_spate() {
+  local key dir
+  key=$(spate_key)
+  dir="$SPATE_CACHE/spate-$key"
+  if [ ! -x "$dir/spate" ]; then
     need_go
-    local xk6dir="$SPATE_CACHE/xk6-$XK6_VERSION"
-    if [ ! -x "$xk6dir/xk6" ]; then
-      step "building xk6 $XK6_VERSION"
-      # `go install go.k6.io/xk6@<version>` asks the proxy for the module's version list, which
-      # the proxy here refuses (403); requiring the exact version from a scratch module does not.
-      local tool="$SPATE_CACHE/xk6-$XK6_VERSION.src"
-      rm -rf "$tool" && mkdir -p "$tool" "$xk6dir.tmp"
-      with_progress "build xk6" "$SPATE_CACHE/logs/xk6-$XK6_VERSION.log" bash -c '
-        set -e; cd "$1"; go mod init spate.local/xk6-tool; go get "go.k6.io/xk6@$2"
-        CGO_ENABLED=0 go build -o "$3/xk6" go.k6.io/xk6' _ "$tool" "$XK6_VERSION" "$xk6dir.tmp"
-      rm -rf "$xk6dir" "$tool" && mv "$xk6dir.tmp" "$xk6dir"
-    fi
-    step "building k6 $K6_VERSION with spate's k6/x/kafka and xk6-redis $XK6_REDIS_VERSION (first run only, a few minutes)"
+    step "building spate's load engine (engine/, cache key $key)"
     mkdir -p "$dir.tmp"
-    with_progress "xk6 build" "$SPATE_CACHE/logs/k6-build.log" \
-      env CGO_ENABLED=0 K6_AUTO_EXTENSION_RESOLUTION=false "$xk6dir/xk6" build "$K6_VERSION" \
-        --with "github.com/grafana/xk6-redis@$XK6_REDIS_VERSION" \
-        --with "spate.local/xk6-kafka=$SPATE_ROOT/k6ext/kafka" \
-        --output "$dir.tmp/k6"
+    with_progress "go build spate" "$SPATE_CACHE/logs/spate-build.log" \
+      env CGO_ENABLED=0 go -C "$SPATE_ROOT/engine" build -trimpath \
+        -ldflags "-s -w -X spate.local/engine/internal/cli.Version=0.1.0+$key" -o "$dir.tmp/spate" ./cmd/spate
     rm -rf "$dir" && mv "$dir.tmp" "$dir"
+    # Older builds of the engine are dead weight once a newer one exists.
+    find "$SPATE_CACHE" -maxdepth 1 -name 'spate-*' -not -name "spate-$key" -exec rm -rf {} + 2>/dev/null || true
   fi
-  link "$dir/k6"
+  link "$dir/spate"
 }
 
 ensure_kafka() {
@@ -152,7 +141,6 @@ print_env() {
   echo "export PATH=\"$SPATE_BIN:\$PATH\""
   echo "export SPATE_CACHE=\"$SPATE_CACHE\""
   echo "export KAFKA_HOME=\"$SPATE_CACHE/kafka\""
-  echo "export K6_AUTO_EXTENSION_RESOLUTION=false"
 }
 
 main() {
@@ -161,10 +149,10 @@ main() {
   local t start=$SECONDS
   for t in "${targets[@]}"; do
     case "$t" in
-      all) ensure_node; ensure_debian; ensure_task; ensure_kafka; ensure_k6; ensure_minio ;;
-      task|k6|kafka|minio|debian|node) "ensure_$t" ;;
+      all) ensure_node; ensure_debian; ensure_task; ensure_kafka; ensure_spate; ensure_minio ;;
+      task|spate|kafka|minio|debian|node) "ensure_$t" ;;
       env) print_env; return 0 ;;
-      *) fail "unknown toolchain target '$t'; use one of: all task k6 kafka minio debian node env" ;;
+      *) fail "unknown toolchain target '$t'; use one of: all task spate kafka minio debian node env" ;;
     esac
   done
   step "toolchain ready in $((SECONDS - start)) s (cache: $SPATE_CACHE)"

@@ -47,7 +47,7 @@ test('every panel query of every dashboard returns data from a real run', { time
   const start = Math.floor(Date.now() / 1000) - 5
   // One VU for a spike of 2,000 produce calls per second: k6 must drop iterations, so the
   // dropped-iterations panels have a real series too (and that threshold fails: exit 99).
-  const result = await run(process.execPath, ['--import', 'tsx', 'build/run-pipeline.ts', 'scripts/spike.js'], {
+  const result = await run(process.execPath, ['--import', 'tsx', 'build/run-pipeline.ts', 'scripts/spike.ts'], {
     env: {
       SPATE_TOPIC: topic,
       SPATE_DLQ_TOPIC: `${topic}-dlq`,

@@ -1,11 +1,11 @@
-// The whole pipeline in one k6 run: load -> Kafka -> processor -> Redis, gated by the
+// The whole pipeline in one spate run: load -> Kafka -> processor -> Redis, gated by the
 // end-to-end thresholds that the verify step measures from the sink.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { isolate, startProcessor } from '../../processor/test/helpers.ts'
 import { run } from '../helpers.ts'
 
-function k6Env (iso: { topic: string, dlqTopic: string, prefix: string, group: string }, extra: Record<string, string> = {}): Record<string, string> {
+function loadEnv (iso: { topic: string, dlqTopic: string, prefix: string, group: string }, extra: Record<string, string> = {}): Record<string, string> {
   return {
     SPATE_TOPIC: iso.topic,
     SPATE_CONSUMER_GROUP: iso.group,
@@ -28,8 +28,8 @@ function summaryCount (stdout: string, metric: string): number {
 test('a spike through the running processor passes every threshold, verified record by record in Redis', { timeout: 180_000 }, async (t) => {
   const iso = await isolate(t, 6)
   const processor = await startProcessor(t, iso, ['--window.size=2s', '--window.allowedLateness=1s', '--window.idleTimeout=1s', '--checkpoint.interval=500ms'])
-  const result = await run('k6', ['run', '--quiet', 'scripts/spike.js'], {
-    env: k6Env(iso, { SPATE_PROCESSOR_METRICS_URL: `http://127.0.0.1:${processor.port}/metrics` }),
+  const result = await run('spate', ['run', '--quiet', 'scripts/spike.ts'], {
+    env: loadEnv(iso, { SPATE_PROCESSOR_METRICS_URL: `http://127.0.0.1:${processor.port}/metrics` }),
     timeoutMs: 150_000,
   })
   assert.equal(result.code, 0, result.stdout + result.stderr)
@@ -45,8 +45,8 @@ test('a spike through the running processor passes every threshold, verified rec
 
 test('with the processor stopped the pipeline thresholds fail: no false pass', { timeout: 120_000 }, async (t) => {
   const iso = await isolate(t, 3)
-  const result = await run('k6', ['run', '--quiet', 'scripts/steady.js'], {
-    env: k6Env(iso, { SPATE_DURATION: '4s', SPATE_VERIFY_TIMEOUT: '5' }),
+  const result = await run('spate', ['run', '--quiet', 'scripts/steady.ts'], {
+    env: loadEnv(iso, { SPATE_DURATION: '4s', SPATE_VERIFY_TIMEOUT: '5' }),
     timeoutMs: 100_000,
   })
   assert.equal(result.code, 99, result.stdout + result.stderr)

@@ -81,7 +81,7 @@ test('the main job writes a run report whose charts, thresholds and verdict show
   })
 
   const started = Date.now()
-  const job = await run(process.execPath, ['--import', 'tsx', 'build/run-pipeline.ts', 'scripts/spike.js'], {
+  const job = await run(process.execPath, ['--import', 'tsx', 'build/run-pipeline.ts', 'scripts/spike.ts'], {
     env: {
       SPATE_TOPIC: topic,
       SPATE_RUN_ID: runId,
@@ -128,7 +128,7 @@ test('the main job writes a run report whose charts, thresholds and verdict show
 
   const header = await page.evaluate(READ_THRESHOLDS) as { verdict: string, badge: string, runId: string, script: string, rows: Array<{ metric: string, expression: string, ok: boolean, result: string }> }
   assert.equal(header.runId, runId)
-  assert.equal(header.script, 'scripts/spike.js')
+  assert.equal(header.script, 'scripts/spike.ts')
   const verdict = expected.every((e) => e.ok) ? 'passed' : 'threshold breached'
   assert.equal(header.verdict, verdict)
   assert.equal(header.badge, verdict)

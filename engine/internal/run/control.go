@@ -35,7 +35,7 @@ func (t *testControl) Options() any {
 
 // Abort ends the test; the first reason wins.
 func (t *testControl) Abort(reason string) {
-	msg := "the script aborted the test"
+	msg := "test aborted"
 	if reason != "" {
 		msg += ": " + reason
 	}

@@ -126,7 +126,7 @@ func Execute(ctx context.Context, cfg Config) error {
 		return result
 	}
 	if breached := agg.Breached(); len(breached) > 0 {
-		return exitcode.New(exitcode.ThresholdsFailed, "thresholds on %s were breached", strings.Join(breached, ", "))
+		return exitcode.New(exitcode.ThresholdsFailed, "thresholds on metrics '%s' have been crossed", strings.Join(breached, "', '"))
 	}
 	if reason, failed := test.failed(); failed {
 		return exitcode.New(exitcode.MarkedAsFailed, "the script marked the test as failed: %s", reason)

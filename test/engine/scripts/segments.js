@@ -1,0 +1,18 @@
+// The same test split across instances by execution segments: each iteration reports its
+// iterationInTest, so the test can check the union is exact and nothing is run twice.
+import exec from 'k6/execution'
+import { Counter } from 'k6/metrics'
+
+const done = new Counter('done')
+
+export const options = {
+  scenarios: {
+    rate: { executor: 'constant-arrival-rate', rate: 30, timeUnit: '1s', duration: '2s', preAllocatedVUs: 4, exec: 'work' },
+    shared: { executor: 'shared-iterations', vus: 3, iterations: 17, exec: 'work' },
+    pervu: { executor: 'per-vu-iterations', vus: 5, iterations: 2, exec: 'work' },
+  },
+}
+
+export function work () {
+  done.add(1, { it: String(exec.scenario.iterationInTest), vu: String(exec.vu.idInTest) })
+}
