@@ -7,6 +7,9 @@
 //   kafka_writer_error_count    no produce call failed (acks=all: a failure is a lost record)
 //   dropped_iterations          the generator kept up with the arrival rate it was asked for
 //   kafka_writer_write_seconds  time for a produce call to be acknowledged, in milliseconds
+//   iteration_start_delay       how late the engine started each scheduled iteration, in
+//                               milliseconds (arrival-rate scripts): the open-model generator's own
+//                               "falling behind" signal, before it shows as dropped iterations
 
 export type ProfileName = 'smoke' | 'default' | 'strict'
 
@@ -21,12 +24,13 @@ export interface Profile {
   maxWriteP99Ms: number
   maxEndToEndP95Ms: number
   maxEndToEndP99Ms: number
+  maxStartDelayP99Ms: number
 }
 
 export const profiles: Record<ProfileName, Profile> = {
-  smoke: { maxWriteP95Ms: 1000, maxWriteP99Ms: 2000, maxEndToEndP95Ms: 45_000, maxEndToEndP99Ms: 60_000 },
-  default: { maxWriteP95Ms: 500, maxWriteP99Ms: 1000, maxEndToEndP95Ms: 25_000, maxEndToEndP99Ms: 30_000 },
-  strict: { maxWriteP95Ms: 100, maxWriteP99Ms: 250, maxEndToEndP95Ms: 15_000, maxEndToEndP99Ms: 20_000 },
+  smoke: { maxWriteP95Ms: 1000, maxWriteP99Ms: 2000, maxEndToEndP95Ms: 45_000, maxEndToEndP99Ms: 60_000, maxStartDelayP99Ms: 1000 },
+  default: { maxWriteP95Ms: 500, maxWriteP99Ms: 1000, maxEndToEndP95Ms: 25_000, maxEndToEndP99Ms: 30_000, maxStartDelayP99Ms: 250 },
+  strict: { maxWriteP95Ms: 100, maxWriteP99Ms: 250, maxEndToEndP95Ms: 15_000, maxEndToEndP99Ms: 20_000, maxStartDelayP99Ms: 10 },
 }
 
 export function thresholdsFor (name: ProfileName, overrides: Partial<Profile> = {}, pipeline = true): Record<string, string[]> {
@@ -34,6 +38,7 @@ export function thresholdsFor (name: ProfileName, overrides: Partial<Profile> = 
   const producer = {
     kafka_writer_error_count: ['count==0'],
     dropped_iterations: ['count==0'],
+    iteration_start_delay: [`p(99)<${profile.maxStartDelayP99Ms}`],
     kafka_writer_write_seconds: [`p(95)<${profile.maxWriteP95Ms}`, `p(99)<${profile.maxWriteP99Ms}`],
   }
   if (!pipeline) return producer

@@ -121,7 +121,7 @@ export function readLoadConfig (env: Env): { reader: EnvReader, config: LoadConf
     thresholds: env.SPATE_THRESHOLDS ? read.oneOf<ProfileName>('SPATE_THRESHOLDS', 'default', ['smoke', 'default', 'strict']) : undefined,
     thresholdOverrides: {},
   }
-  for (const [name, field] of [['SPATE_MAX_WRITE_P95_MS', 'maxWriteP95Ms'], ['SPATE_MAX_WRITE_P99_MS', 'maxWriteP99Ms'], ['SPATE_MAX_E2E_P95_MS', 'maxEndToEndP95Ms'], ['SPATE_MAX_E2E_P99_MS', 'maxEndToEndP99Ms']] as const) {
+  for (const [name, field] of [['SPATE_MAX_WRITE_P95_MS', 'maxWriteP95Ms'], ['SPATE_MAX_WRITE_P99_MS', 'maxWriteP99Ms'], ['SPATE_MAX_E2E_P95_MS', 'maxEndToEndP95Ms'], ['SPATE_MAX_E2E_P99_MS', 'maxEndToEndP99Ms'], ['SPATE_MAX_START_DELAY_P99_MS', 'maxStartDelayP99Ms']] as const) {
     if (env[name] !== undefined && env[name] !== '') config.thresholdOverrides[field] = read.number(name, 0, { min: 0, max: 3_600_000 })
   }
   if (mechanism !== 'none') {
