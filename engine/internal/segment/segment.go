@@ -9,14 +9,14 @@
 // a scenario's VUs, its iterations (shared-iterations, iterationInTest) and its arrival-rate
 // iterations in start order. Let L be the least common multiple of the denominators of the
 // sequence's boundaries, so that segment j owns exactly w_j = L*(b_j - b_{j-1}) indexes out of
-// every L. Indexes are dealt to segments one at a time, earliest deadline first: the (c+1)-th
-// index of segment j is due at (c+1)*L/w_j, and index r goes to the segment whose next index is
-// due first (ties go to the segment listed first). Over each period of L indexes segment j gets
+// every L. Indexes are dealt to segments one at a time: index r goes to the segment furthest
+// behind its exact share once r is dealt, the largest (r+1)*w_j/L - c_j where c_j is how many it
+// has (ties go to the segment listed first). Over each period of L indexes segment j gets
 // exactly w_j, and the pattern repeats every L indexes. Hence:
 //   - every index belongs to exactly one segment, so the instances' quantities Count(n) add up
 //     to n exactly, and what they number (InTest, VU idInTest) is unique across instances;
 //   - each segment's indexes are spread evenly: after n indexes, segment j has close to
-//     n*(b_j - b_{j-1}) of them, so arrival-rate iterations interleave across instances.
+//     n*(b_j - b_{j-1}) of them (less than 1 away in every case tested), so arrival-rate iterations interleave across instances.
 //
 // All arithmetic on boundaries is exact (math/big.Rat); indexes are uint64.
 package segment
