@@ -118,8 +118,8 @@ func TestParseReadsOtherOptions(t *testing.T) {
 func TestParseShortcuts(t *testing.T) {
 	cases := []struct {
 		name, in, executor string
-		vus, iterations     int64
-		duration            time.Duration
+		vus, iterations    int64
+		duration           time.Duration
 	}{
 		{name: "vus and duration make constant-vus", in: `{"vus": 5, "duration": "10s"}`, executor: ConstantVUs, vus: 5, duration: 10 * time.Second},
 		{name: "duration alone runs one VU", in: `{"duration": "10s"}`, executor: ConstantVUs, vus: 1, duration: 10 * time.Second},
@@ -246,9 +246,13 @@ func TestApplyFollowsK6Precedence(t *testing.T) {
 				return s.Executor == SharedIterations && s.Iterations == 4 && s.MaxDuration == 10*time.Second
 			}},
 		{"--duration replaces the script's stages", `{"stages": [{"duration": "1s", "target": 3}]}`, Overrides{Duration: ptr(2 * time.Second)},
-			func(o *Options) bool { return o.Scenarios[0].Executor == ConstantVUs && o.Scenarios[0].Duration == 2*time.Second }},
+			func(o *Options) bool {
+				return o.Scenarios[0].Executor == ConstantVUs && o.Scenarios[0].Duration == 2*time.Second
+			}},
 		{"--stage replaces the script's duration", `{"duration": "10s"}`, Overrides{Stages: []Stage{{Duration: time.Second, Target: 4}}},
-			func(o *Options) bool { return o.Scenarios[0].Executor == RampingVUs && o.Scenarios[0].Stages[0].Target == 4 }},
+			func(o *Options) bool {
+				return o.Scenarios[0].Executor == RampingVUs && o.Scenarios[0].Stages[0].Target == 4
+			}},
 		{"--tag adds to the script's tags and wins on a clash", scenarios, Overrides{Tags: map[string]string{"b": "cli", "c": "cli"}},
 			func(o *Options) bool { return o.Tags["a"] == "script" && o.Tags["b"] == "cli" && o.Tags["c"] == "cli" }},
 		{"no overrides keep everything", scenarios, Overrides{},
