@@ -41,11 +41,13 @@ func (e *arrivalRate) progress(_ *run, elapsed time.Duration) float64 {
 	return float64(elapsed) / float64(e.schedule.duration())
 }
 
-// arrivalWorkers are the VUs of one arrival-rate scenario and their goroutines.
+// arrivalWorkers are the VUs of one arrival-rate scenario and their goroutines. An idle VU
+// waits in idle; the schedule's goroutine takes one from there and hands it an iteration, so an
+// iteration is dropped only when every VU is busy.
 type arrivalWorkers struct {
 	r          *run
-	work       chan *Iteration // unbuffered: a send succeeds only when a VU waits for work
-	done       chan struct{}   // closed when no iteration is left to start
+	idle       chan *arrivalWorker // capacity maxVUs: putting a VU back never blocks
+	done       chan struct{}       // closed when no iteration is left to start
 	iterations context.Context
 	delay      *metrics.Metric
 
@@ -53,6 +55,11 @@ type arrivalWorkers struct {
 	vus  []VU
 	wg   sync.WaitGroup
 	grow chan struct{} // a drop asks for one more VU
+}
+
+type arrivalWorker struct {
+	vu   VU
+	work chan *Iteration // capacity 1: the hand-over never blocks
 }
 
 func (w *arrivalWorkers) held() int {
@@ -65,23 +72,35 @@ func (w *arrivalWorkers) start(vu VU) {
 	w.mu.Lock()
 	w.vus = append(w.vus, vu)
 	w.mu.Unlock()
+	wk := &arrivalWorker{vu: vu, work: make(chan *Iteration, 1)}
+	w.idle <- wk
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
 		defer w.r.hold()()
 		for {
 			select {
-			case it := <-w.work:
-				now := time.Now()
-				w.r.sched.cfg.Collector.Collect(metrics.Sample{Metric: w.delay, Tags: w.r.tags, Time: now, Value: float64(now.Sub(it.Scheduled)) / float64(time.Millisecond)})
-				if !w.r.iterate(w.iterations, vu, it) {
+			case it := <-wk.work:
+				if !w.run(wk, it) {
 					return
 				}
 			case <-w.done:
+				select { // an iteration handed over just before the end still runs
+				case it := <-wk.work:
+					w.run(wk, it)
+				default:
+				}
 				return
 			}
+			w.idle <- wk
 		}
 	}()
+}
+
+func (w *arrivalWorkers) run(wk *arrivalWorker, it *Iteration) bool {
+	now := time.Now()
+	w.r.sched.cfg.Collector.Collect(metrics.Sample{Metric: w.delay, Tags: w.r.tags, Time: now, Value: float64(now.Sub(it.Scheduled)) / float64(time.Millisecond)})
+	return w.r.iterate(w.iterations, wk.vu, it)
 }
 
 func (e *arrivalRate) execute(ctx context.Context, r *run) error {
@@ -96,7 +115,7 @@ func (e *arrivalRate) execute(ctx context.Context, r *run) error {
 	_, iterations, cancel := r.deadlines(ctx, start.Add(e.schedule.duration()))
 	defer cancel()
 	w := &arrivalWorkers{
-		r: r, work: make(chan *Iteration), done: make(chan struct{}), iterations: iterations,
+		r: r, idle: make(chan *arrivalWorker, max(e.maxVU, 1)), done: make(chan struct{}), iterations: iterations,
 		delay: r.sched.cfg.Builtins.IterationStartDelay, grow: make(chan struct{}),
 	}
 	for _, vu := range vus {
@@ -148,7 +167,8 @@ func (e *arrivalRate) execute(ctx context.Context, r *run) error {
 		}
 		it := &Iteration{Scenario: r.scenario, InInstance: k, InTest: i, Scheduled: due}
 		select {
-		case w.work <- it:
+		case wk := <-w.idle:
+			wk.work <- it
 			continue
 		default:
 		}
