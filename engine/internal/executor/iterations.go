@@ -1,0 +1,92 @@
+package executor
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// perVUIterations has each of n VUs run the same number of iterations, within maxDuration
+// (k6's per-vu-iterations).
+type perVUIterations struct {
+	n           int
+	iterations  uint64
+	maxDuration time.Duration
+}
+
+func (e *perVUIterations) vus() (int, int) { return e.n, e.n }
+
+func (e *perVUIterations) progress(r *run, _ time.Duration) float64 {
+	if e.n == 0 {
+		return 1
+	}
+	return float64(r.completed.Load()+r.interrupted.Load()) / float64(uint64(e.n)*e.iterations)
+}
+
+func (e *perVUIterations) execute(ctx context.Context, r *run) error {
+	return runIterations(ctx, r, e.n, e.maxDuration, func() func() *Iteration {
+		left := e.iterations
+		return func() *Iteration {
+			if left == 0 {
+				return nil
+			}
+			left--
+			return r.iteration()
+		}
+	})
+}
+
+// sharedIterations has n VUs take a total of iterations from a shared count, within
+// maxDuration (k6's shared-iterations): a faster VU runs more of them.
+type sharedIterations struct {
+	n           int
+	total       uint64
+	maxDuration time.Duration
+}
+
+func (e *sharedIterations) vus() (int, int) { return e.n, e.n }
+
+func (e *sharedIterations) progress(r *run, _ time.Duration) float64 {
+	if e.total == 0 {
+		return 1
+	}
+	return float64(r.completed.Load()+r.interrupted.Load()) / float64(e.total)
+}
+
+func (e *sharedIterations) execute(ctx context.Context, r *run) error {
+	next := func() *Iteration {
+		k := r.nextIter.Add(1) - 1
+		if k >= e.total {
+			return nil
+		}
+		return &Iteration{Scenario: r.scenario, InInstance: k, InTest: r.sched.striping.IndexAt(k)}
+	}
+	return runIterations(ctx, r, e.n, e.maxDuration, func() func() *Iteration { return next })
+}
+
+// runIterations runs n VUs, each taking iterations from its own next (made by perVU), until
+// they have none left or maxDuration (plus gracefulStop) is over.
+func runIterations(ctx context.Context, r *run, n int, maxDuration time.Duration, perVU func() func() *Iteration) error {
+	if n == 0 {
+		return nil
+	}
+	vus, err := r.sched.pool.take(ctx, n)
+	if err != nil {
+		return errScenario(r.opts.Name, err)
+	}
+	defer r.sched.pool.put(vus...)
+	starting, iterations, cancel := r.deadlines(ctx, r.scenario.StartTime.Add(maxDuration))
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, vu := range vus {
+		wg.Add(1)
+		next := perVU()
+		go func() {
+			defer wg.Done()
+			defer r.hold()()
+			loop(starting, iterations, r, vu, next)
+		}()
+	}
+	wg.Wait()
+	return nil
+}

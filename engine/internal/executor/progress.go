@@ -1,0 +1,58 @@
+package executor
+
+import (
+	"time"
+)
+
+// ScenarioProgress is one scenario's state, for a live progress line.
+type ScenarioProgress struct {
+	Name     string
+	Executor string
+	// Started and Done say whether the scenario has begun and ended.
+	Started, Done bool
+	// Elapsed since the scenario started; Planned is how long it schedules iterations (for
+	// per-vu-iterations and shared-iterations: at most, their maxDuration).
+	Elapsed, Planned time.Duration
+	// Fraction is its progress from 0 to 1 (by time, or by iterations for the iteration-count
+	// executors).
+	Fraction float64
+	// ActiveVUs run the scenario now.
+	ActiveVUs int64
+	// Iterations completed, interrupted (by gracefulStop, gracefulRampDown or the end of the
+	// test), and dropped (no free VU at their scheduled start).
+	Iterations, Interrupted, Dropped uint64
+}
+
+// Progress returns every scenario's state, in start order.
+func (s *Scheduler) Progress() []ScenarioProgress {
+	now := time.Now()
+	out := make([]ScenarioProgress, 0, len(s.runs))
+	for _, r := range s.runs {
+		p := ScenarioProgress{
+			Name: r.opts.Name, Executor: r.opts.Executor, Planned: r.opts.PlannedDuration(),
+			ActiveVUs: r.active.Load(), Iterations: r.completed.Load(),
+			Interrupted: r.interrupted.Load(), Dropped: r.dropped.Load(),
+			Fraction: r.fraction(now),
+		}
+		if started := r.startedAt.Load(); started != 0 {
+			p.Started = true
+			end := now
+			if ended := r.endedAt.Load(); ended != 0 {
+				p.Done = true
+				end = time.Unix(0, ended)
+			}
+			p.Elapsed = end.Sub(time.Unix(0, started))
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// Elapsed is the time since Run started (0 before).
+func (s *Scheduler) Elapsed() time.Duration {
+	started := s.started.Load()
+	if started == 0 {
+		return 0
+	}
+	return time.Since(time.Unix(0, started))
+}
