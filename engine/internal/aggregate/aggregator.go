@@ -54,6 +54,12 @@ type subSeries struct {
 	sink   *Sink
 }
 
+// evaluation is a threshold's last outcome and the aggregated value it compared.
+type evaluation struct {
+	ok    bool
+	value float64
+}
+
 // Aggregator implements metrics.Collector. Create it with New, then Start, Collect, Stop.
 type Aggregator struct {
 	cfg    Config
@@ -65,7 +71,7 @@ type Aggregator struct {
 	root     *Group
 	start    time.Time
 	end      time.Time
-	results  map[*threshold.Threshold]bool // true: the threshold held at its last evaluation
+	results  map[*threshold.Threshold]evaluation
 	aborted  bool
 	started  bool
 	stopping bool
@@ -92,7 +98,7 @@ func New(cfg Config) *Aggregator {
 		shards:   make([]shard, 4*runtime.GOMAXPROCS(0)),
 		series:   map[*metrics.Metric]*series{},
 		root:     newRootGroup(),
-		results:  map[*threshold.Threshold]bool{},
+		results:  map[*threshold.Threshold]evaluation{},
 		done:     make(chan struct{}),
 		stopped:  make(chan struct{}),
 		finished: make(chan struct{}),
@@ -104,7 +110,7 @@ func New(cfg Config) *Aggregator {
 				s.subs = append(s.subs, &subSeries{target: t, sink: NewSink(t.Metric.Type)})
 			}
 			for _, th := range t.Thresholds {
-				a.results[th] = true
+				a.results[th] = evaluation{ok: true}
 			}
 		}
 	}
@@ -274,8 +280,9 @@ func (a *Aggregator) evaluate(skipEmpty bool) {
 			continue
 		}
 		for _, th := range t.Thresholds {
-			ok := th.Holds(sink.Aggregate(th.Aggregation, d))
-			a.results[th] = ok
+			v := sink.Aggregate(th.Aggregation, d)
+			ok := th.Holds(v)
+			a.results[th] = evaluation{ok: ok, value: v}
 			if !ok && th.AbortOnFail && d >= th.DelayAbortEval && abort == nil && skipEmpty {
 				abort, abortKey = th, t.Key
 			}

@@ -25,8 +25,10 @@ type MetricSnapshot struct {
 
 // ThresholdResult is one threshold's outcome at its last evaluation.
 type ThresholdResult struct {
-	Source string
-	OK     bool
+	Source      string
+	Aggregation string  // "p(95)", "rate", ...
+	Value       float64 // the aggregated value it compared
+	OK          bool
 }
 
 // Failed reports whether any threshold failed at its last evaluation.
@@ -52,7 +54,8 @@ func (a *Aggregator) Snapshot() *Snapshot {
 	if a.cfg.Thresholds != nil {
 		for _, t := range a.cfg.Thresholds.Targets {
 			for _, th := range t.Thresholds {
-				thresholds[t.Key] = append(thresholds[t.Key], ThresholdResult{Source: th.Source, OK: a.results[th]})
+				e := a.results[th]
+				thresholds[t.Key] = append(thresholds[t.Key], ThresholdResult{Source: th.Source, Aggregation: th.Aggregation.String(), Value: e.value, OK: e.ok})
 			}
 		}
 	}
