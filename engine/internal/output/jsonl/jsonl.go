@@ -105,16 +105,28 @@ func (o *Output) writeMetric(m *metrics.Metric) {
 	if th == nil {
 		th = []string{}
 	}
-	line, _ := json.Marshal(map[string]any{
-		"type":   "Metric",
-		"metric": m.Name,
-		"data": map[string]any{
-			"name": m.Name, "type": m.Type.String(), "contains": m.Contains.String(),
-			"thresholds": th, "submetrics": nil,
-		},
-	})
-	o.buf.Write(line)
-	o.buf.WriteByte('\n')
+	type data struct {
+		Name       string   `json:"name"`
+		Type       string   `json:"type"`
+		Contains   string   `json:"contains"`
+		Thresholds []string `json:"thresholds"`
+		Submetrics any      `json:"submetrics"`
+	}
+	line := struct {
+		Type   string `json:"type"`
+		Data   data   `json:"data"`
+		Metric string `json:"metric"`
+	}{"Metric", data{m.Name, m.Type.String(), m.Contains.String(), th, nil}, m.Name}
+	o.buf.Write(marshal(line)) // ends with a newline
+}
+
+// marshal encodes v as one JSON line, leaving <, > and & as they are ("p(95)<500").
+func marshal(v any) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return b.Bytes()
 }
 
 // writePoint appends a Point line by hand: encoding/json per sample costs several times more.
@@ -140,7 +152,7 @@ func (o *Output) tagsJSON(tags *metrics.TagSet) []byte {
 	if j, ok := o.tagCache[tags.Key()]; ok {
 		return j
 	}
-	j, _ := json.Marshal(tags.Map())
+	j := bytes.TrimSuffix(marshal(tags.Map()), []byte("\n"))
 	if len(o.tagCache) < 1<<16 { // bound the cache when tags carry unique values
 		o.tagCache[tags.Key()] = j
 	}
