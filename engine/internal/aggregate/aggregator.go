@@ -18,7 +18,6 @@ import (
 
 // Config is what an Aggregator needs.
 type Config struct {
-	Registry   *metrics.Registry
 	Thresholds *threshold.Set // nil: no thresholds
 	Outputs    []output.Output
 	// OnAbort is called once, from the aggregator's goroutine, when a threshold with abortOnFail

@@ -73,7 +73,7 @@ func TestAggregatorSinksFromConcurrentVUs(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := &recordingOutput{}
-	agg := New(Config{Registry: f.reg, Thresholds: set, Outputs: []output.Output{out}, FlushInterval: 5 * time.Millisecond})
+	agg := New(Config{Thresholds: set, Outputs: []output.Output{out}, FlushInterval: 5 * time.Millisecond})
 	if err := agg.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestAggregatorSinksFromConcurrentVUs(t *testing.T) {
 
 func TestAggregatorGroupTree(t *testing.T) {
 	f := newFixture()
-	agg := New(Config{Registry: f.reg})
+	agg := New(Config{})
 	now := time.Now()
 	check := func(group, name string, ok bool) metrics.Sample {
 		v := 0.0
@@ -221,7 +221,7 @@ func TestAggregatorThresholdsDuringTheRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	aborts := make(chan error, 4)
-	agg := New(Config{Registry: f.reg, Thresholds: set, EvalInterval: 20 * time.Millisecond,
+	agg := New(Config{Thresholds: set, EvalInterval: 20 * time.Millisecond,
 		OnAbort: func(reason error) { aborts <- reason }})
 	if err := agg.Start(); err != nil {
 		t.Fatal(err)
@@ -261,7 +261,7 @@ func TestAggregatorThresholdsDuringTheRun(t *testing.T) {
 
 func TestAggregatorCollectsWithoutStart(t *testing.T) {
 	f := newFixture()
-	agg := New(Config{Registry: f.reg})
+	agg := New(Config{})
 	agg.Collect(metrics.Sample{Metric: f.builtins.Iterations, Time: time.Now(), Value: 2})
 	t.Run("a snapshot before Start already shows the samples", func(t *testing.T) {
 		if got := find(t, agg.Snapshot(), "iterations").Sink.Count; got != 2 {
@@ -278,7 +278,7 @@ func TestAggregatorCollectsWithoutStart(t *testing.T) {
 // BenchmarkCollect measures what a VU pays per sample when every VU collects at once.
 func BenchmarkCollect(b *testing.B) {
 	f := newFixture()
-	agg := New(Config{Registry: f.reg})
+	agg := New(Config{})
 	if err := agg.Start(); err != nil {
 		b.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func TestARunEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	agg := aggregate.New(aggregate.Config{Registry: reg, Thresholds: set, Outputs: []output.Output{jsonOut}})
+	agg := aggregate.New(aggregate.Config{Thresholds: set, Outputs: []output.Output{jsonOut}})
 	if err := agg.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func Text(snap *aggregate.Snapshot, o Options) string {
 				if !t.OK {
 					mark = p.red("✗")
 				}
-				fmt.Fprintf(&b, "    %s '%s' %s=%s\n", mark, t.Source, t.Aggregation, thresholdValue(m, t, snap))
+				fmt.Fprintf(&b, "    %s '%s' %s=%s\n", mark, t.Source, t.Aggregation, thresholdValue(m, t, o.TimeUnit))
 			}
 			b.WriteString("\n")
 		}
@@ -83,6 +83,11 @@ func Text(snap *aggregate.Snapshot, o Options) string {
 			failedShare = float64(c.Fails) / float64(total)
 		}
 		writeRow(&b, "checks_failed", []string{formatPercent(failedShare), fmt.Sprintf("%d out of %d", c.Fails, total)}, widths[false], p)
+		for _, r := range rows {
+			if r.metric.Metric.Name == "checks" && r.metric.Selector != nil {
+				writeRow(&b, r.label, r.cells, widths[false], p)
+			}
+		}
 		b.WriteString("\n")
 		writeChecks(&b, snap.Root, "    ", p)
 	}
@@ -117,14 +122,14 @@ func hasThresholds(snap *aggregate.Snapshot) bool {
 
 // thresholdValue writes the compared value with the metric's unit: rates as percentages, counter
 // rates per second, trends in the metric's unit.
-func thresholdValue(m aggregate.MetricSnapshot, t aggregate.ThresholdResult, snap *aggregate.Snapshot) string {
+func thresholdValue(m aggregate.MetricSnapshot, t aggregate.ThresholdResult, timeUnit string) string {
 	switch {
 	case m.Metric.Type == metrics.Rate:
 		return formatPercent(t.Value)
 	case m.Metric.Type == metrics.Counter && t.Aggregation == "rate":
 		return formatNumber(t.Value) + "/s"
 	}
-	return formatValue(t.Value, m.Metric.Contains, "")
+	return formatValue(t.Value, m.Metric.Contains, timeUnit)
 }
 
 // row is one metric line: its dotted label and its value columns.

@@ -168,7 +168,11 @@ func (o *Output) flush() {
 	if len(data) == 0 {
 		return
 	}
-	if _, err := o.w.Write(data); err != nil && o.err == nil {
+	_, err := o.w.Write(data)
+	if err == nil && o.gz != nil {
+		err = o.gz.Flush() // so that the file can be read while the test runs
+	}
+	if err != nil && o.err == nil {
 		o.err = fmt.Errorf("cannot write the JSON output file %s: %w", o.path, err)
 	}
 }

@@ -66,12 +66,17 @@ func ConfigFromEnv(env map[string]string) (Config, error) {
 	}
 	if v, ok := get("TREND_STATS"); ok {
 		c.TrendStats = nil
+		seen := map[string]bool{}
 		for _, s := range strings.Split(v, ",") {
 			s = strings.TrimSpace(s)
-			if _, err := statSuffix(s); err != nil {
+			suffix, err := statSuffix(s)
+			if err != nil {
 				return c, err
 			}
-			c.TrendStats = append(c.TrendStats, s)
+			if !seen[suffix] { // one series per name: Prometheus refuses duplicate samples
+				seen[suffix] = true
+				c.TrendStats = append(c.TrendStats, s)
+			}
 		}
 	}
 	var err error

@@ -20,14 +20,14 @@ func TestConfigFromEnv(t *testing.T) {
 	})
 	t.Run("every variable is read", func(t *testing.T) {
 		c, err := ConfigFromEnv(map[string]string{
-			"K6_PROMETHEUS_RW_SERVER_URL":               "https://prom.example:9090/api/v1/write",
-			"K6_PROMETHEUS_RW_PUSH_INTERVAL":            "250ms",
-			"K6_PROMETHEUS_RW_TREND_STATS":              "p(50), p(95),p(99.9),max,avg,min,med,count,sum",
-			"K6_PROMETHEUS_RW_INSECURE_SKIP_TLS_VERIFY": "true",
-			"K6_PROMETHEUS_RW_USERNAME":                 "u",
-			"K6_PROMETHEUS_RW_PASSWORD":                 "secret",
-			"K6_PROMETHEUS_RW_HEADERS_X-Scope-OrgID":    "team",
-			"K6_PROMETHEUS_RW_STALE_MARKERS":            "1",
+			"K6_PROMETHEUS_RW_SERVER_URL":                "https://prom.example:9090/api/v1/write",
+			"K6_PROMETHEUS_RW_PUSH_INTERVAL":             "250ms",
+			"K6_PROMETHEUS_RW_TREND_STATS":               "p(50), p(95),p(99.9),max,avg,min,med,count,sum",
+			"K6_PROMETHEUS_RW_INSECURE_SKIP_TLS_VERIFY":  "true",
+			"K6_PROMETHEUS_RW_USERNAME":                  "u",
+			"K6_PROMETHEUS_RW_PASSWORD":                  "secret",
+			"K6_PROMETHEUS_RW_HEADERS_X-Scope-OrgID":     "team",
+			"K6_PROMETHEUS_RW_STALE_MARKERS":             "1",
 			"K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM": "false",
 		})
 		if err != nil {
@@ -36,6 +36,12 @@ func TestConfigFromEnv(t *testing.T) {
 		if c.URL != "https://prom.example:9090/api/v1/write" || c.PushInterval != 250*time.Millisecond || len(c.TrendStats) != 9 ||
 			!c.InsecureSkipTLSVerify || c.Username != "u" || c.Password != "secret" || c.Headers["X-Scope-OrgID"] != "team" || !c.StaleMarkers {
 			t.Fatalf("%+v", c)
+		}
+	})
+	t.Run("a trend stat named twice is pushed once", func(t *testing.T) {
+		c, err := ConfigFromEnv(map[string]string{"K6_PROMETHEUS_RW_TREND_STATS": "p(99),max,p(99)"})
+		if err != nil || len(c.TrendStats) != 2 {
+			t.Fatalf("%v %v", c.TrendStats, err)
 		}
 	})
 	bad := []struct{ name, key, value, want string }{

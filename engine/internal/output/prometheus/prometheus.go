@@ -142,7 +142,7 @@ func labelsOf(tags *metrics.TagSet) []label {
 		if name == "__name__" {
 			continue
 		}
-		out = append(out, label{name, t.Value})
+		out = append(out, label{name, strings.ToValidUTF8(t.Value, "\uFFFD")}) // Prometheus refuses a whole request over one invalid label
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out
