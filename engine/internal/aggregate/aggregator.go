@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"spate.local/engine/internal/exitcode"
 	"spate.local/engine/internal/metrics"
 	"spate.local/engine/internal/output"
 	"spate.local/engine/internal/threshold"
@@ -51,12 +50,6 @@ type series struct {
 type subSeries struct {
 	target *threshold.Target
 	sink   *Sink
-}
-
-// evaluation is a threshold's last outcome and the aggregated value it compared.
-type evaluation struct {
-	ok    bool
-	value float64
 }
 
 // Aggregator implements metrics.Collector. Create it with New, then Start, Collect, Stop.
@@ -263,56 +256,8 @@ func (a *Aggregator) duration() time.Duration {
 	return time.Since(a.start)
 }
 
-// evaluate checks every threshold; during the run (skipEmpty) a metric without samples is not
-// judged yet, as in k6. It calls OnAbort at most once.
-func (a *Aggregator) evaluate(skipEmpty bool) {
-	if a.cfg.Thresholds == nil {
-		return
-	}
-	a.mu.Lock()
-	d := a.duration()
-	var abort *threshold.Threshold
-	var abortKey string
-	for _, t := range a.cfg.Thresholds.Targets {
-		sink := a.sinkOf(t)
-		if skipEmpty && sink.Samples == 0 {
-			continue
-		}
-		for _, th := range t.Thresholds {
-			v := sink.Aggregate(th.Aggregation, d)
-			ok := th.Holds(v)
-			a.results[th] = evaluation{ok: ok, value: v}
-			if !ok && th.AbortOnFail && d >= th.DelayAbortEval && abort == nil && skipEmpty {
-				abort, abortKey = th, t.Key
-			}
-		}
-	}
-	fire := abort != nil && !a.aborted && a.cfg.OnAbort != nil
-	if fire {
-		a.aborted = true
-	}
-	a.mu.Unlock()
-	if fire {
-		a.cfg.OnAbort(exitcode.New(exitcode.ThresholdsFailed, "threshold %q on %s failed and has abortOnFail: the test was stopped early", abort.Source, abortKey))
-	}
-}
-
-// sinkOf is the sink a threshold target judges. Callers hold a.mu.
-func (a *Aggregator) sinkOf(t *threshold.Target) *Sink {
-	s := a.seriesOf(t.Metric)
-	if t.Selector == nil {
-		return s.sink
-	}
-	for _, sub := range s.subs {
-		if sub.target == t {
-			return sub.sink
-		}
-	}
-	return NewSink(t.Metric.Type)
-}
-
 // Stop flushes every buffered sample, evaluates the thresholds a last time (empty metrics
-// included) and stops the outputs. It returns the first output error; calling it again waits
+// included) and stops the outputs. It returns the outputs' errors joined; calling it again waits
 // for the first call and returns the same. Samples collected after Stop still reach the sinks
 // (for the summary), not the outputs.
 func (a *Aggregator) Stop() error {
