@@ -201,7 +201,7 @@ func TestAggregatorGroupTree(t *testing.T) {
 			t.Fatalf("groups %+v", root.Groups)
 		}
 		produce := root.Groups[0]
-		if produce.Path != "::produce" || produce.Checks[0].Passes != 2 || produce.ID != pathID("::produce") {
+		if produce.Path != "::produce" || produce.Checks[0].Passes != 2 || produce.ID != PathID("::produce") {
 			t.Fatalf("%+v", produce)
 		}
 		verify := produce.Groups[0]

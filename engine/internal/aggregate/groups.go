@@ -24,12 +24,13 @@ type Check struct {
 	Fails  uint64
 }
 
-func pathID(path string) string {
+// PathID is k6's id of a group or check: the hex MD5 of its path.
+func PathID(path string) string {
 	sum := md5.Sum([]byte(path))
 	return hex.EncodeToString(sum[:])
 }
 
-func newRootGroup() *Group { return &Group{ID: pathID("")} }
+func newRootGroup() *Group { return &Group{ID: PathID("")} }
 
 // group returns the node of a "::a::b" path, creating it and its parents in first-seen order.
 func (g *Group) group(path string) *Group {
@@ -47,7 +48,7 @@ func (g *Group) group(path string) *Group {
 		}
 		if child == nil {
 			p := node.Path + "::" + name
-			child = &Group{Name: name, Path: p, ID: pathID(p)}
+			child = &Group{Name: name, Path: p, ID: PathID(p)}
 			node.Groups = append(node.Groups, child)
 		}
 		node = child
@@ -62,7 +63,7 @@ func (g *Group) check(name string) *Check {
 		}
 	}
 	p := g.Path + "::" + name
-	c := &Check{Name: name, Path: p, ID: pathID(p)}
+	c := &Check{Name: name, Path: p, ID: PathID(p)}
 	g.Checks = append(g.Checks, c)
 	return c
 }
