@@ -2,7 +2,10 @@ module spate.local/engine
 
 go 1.26.0
 
-require github.com/grafana/sobek v0.0.0-20260219184149-bdae4a158e94
+require (
+	github.com/grafana/sobek v0.0.0-20260219184149-bdae4a158e94
+	github.com/klauspost/compress v1.20.4
+)
 
 require (
 	github.com/dlclark/regexp2 v1.11.5 // indirect
