@@ -13,7 +13,14 @@ import (
 // the first name given.
 func writeScript(t *testing.T, files ...string) string {
 	t.Helper()
-	dir := t.TempDir()
+	return writeFiles(t, t.TempDir(), files...)
+}
+
+func writeScriptB(b *testing.B, files ...string) string {
+	return writeFiles(b, b.TempDir(), files...)
+}
+
+func writeFiles(t testing.TB, dir string, files ...string) string {
 	for i := 0; i+1 < len(files); i += 2 {
 		path := filepath.Join(dir, files[i])
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
