@@ -12,6 +12,7 @@ import (
 	"github.com/grafana/sobek"
 
 	"spate.local/engine/internal/executor"
+	"spate.local/engine/internal/exitcode"
 	"spate.local/engine/internal/js"
 	"spate.local/engine/internal/metrics"
 	"spate.local/engine/internal/modules"
@@ -80,6 +81,43 @@ func init() {
 		}
 		return modules.Exports{Named: map[string]any{"Client": rt.ToValue(client)}}, nil
 	}))
+}
+
+func TestRepositoryScriptEdges(t *testing.T) {
+	program, err := js.Compile("../../../scripts/smoke.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	newVU := func(t *testing.T, env map[string]string) *js.VU {
+		registry := metrics.NewRegistry()
+		cfg := &js.Config{Program: program, Env: env, Registry: registry, Builtins: metrics.RegisterBuiltins(registry), Logger: nopLogger{}}
+		vu, err := js.NewVU(context.Background(), cfg, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return vu
+	}
+	t.Run("a bad variable makes setup abort the test with exit code 108 and the variable's name", func(t *testing.T) {
+		_, err := newVU(t, map[string]string{"SPATE_RATE": "fast"}).Call(context.Background(), "setup")
+		if exitcode.Of(err) != exitcode.ScriptAborted || !strings.Contains(err.Error(), `SPATE_RATE="fast" is invalid`) {
+			t.Errorf("setup error %v", err)
+		}
+	})
+	t.Run("handleSummary gets the summary data and returns the reports", func(t *testing.T) {
+		dir := t.TempDir()
+		summary := `{"metrics":{"checks":{"type":"rate","contains":"default","values":{"rate":1,"passes":3,"fails":0},"thresholds":{"rate>0.9":{"ok":true}}}},"state":{"testRunDurationMs":1500}}`
+		out, err := newVU(t, map[string]string{"SPATE_REPORT_DIR": dir}).Call(context.Background(), "handleSummary", []byte(summary))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reports map[string]string
+		if err := json.Unmarshal(out, &reports); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(reports["stdout"], "checks") || !strings.Contains(reports[dir+"/k6-junit.xml"], `tests="1" failures="0" time="1.500"`) {
+			t.Errorf("reports %v", reports)
+		}
+	})
 }
 
 type nopLogger struct{}

@@ -58,6 +58,7 @@ type VU struct {
 	setupData     sobek.Value
 	abortReason   *string
 	errorLog      errorLog
+	rejections    rejections
 	samples       [2]metrics.Sample
 }
 
@@ -95,6 +96,7 @@ func NewVU(ctx context.Context, cfg *Config, idInInstance, idInTest uint64) (*VU
 		scenarios:    map[*executor.Scenario]*scenarioState{},
 	}
 	vu.rt.SetFieldNameMapper(fieldNames{})
+	vu.rt.SetPromiseRejectionTracker(vu.rejections.track)
 	vu.timers.vu = vu
 	if err := vu.installGlobals(); err != nil {
 		return nil, err
@@ -172,6 +174,7 @@ func (vu *VU) call(ctx context.Context, fn func() (sobek.Value, error)) (sobek.V
 		err = abortError(*vu.abortReason)
 	}
 	if err != nil {
+		vu.rejections.pending = vu.rejections.pending[:0]
 		vu.loop.reset()
 		vu.timers.reset()
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -179,6 +182,7 @@ func (vu *VU) call(ctx context.Context, fn func() (sobek.Value, error)) (sobek.V
 		}
 		return nil, classify(err)
 	}
+	vu.reportRejections(result)
 	if o, ok := result.(*sobek.Object); ok {
 		if p, ok := o.Export().(*sobek.Promise); ok {
 			switch p.State() {

@@ -244,6 +244,7 @@ export function interval () {
   const id = setInterval(() => { n++; record('`+key+`', 'tick ' + n); if (n === 3) clearInterval(id) }, 5)
 }
 export async function rejects () { await later(1, 0); throw new Error('late failure') }
+export function forgotten () { (async () => { await later(1, 0); throw new Error('nobody awaited') })() }
 `)
 	vu := r.vu(t, 1)
 	tests := []struct {
@@ -276,6 +277,14 @@ export async function rejects () { await later(1, 0); throw new Error('late fail
 		}
 		if got := len(r.out.of("iterations")); got != before+1 {
 			t.Errorf("%d iterations, want %d", got, before+1)
+		}
+	})
+	t.Run("a rejection nobody handles is logged as uncaught", func(t *testing.T) {
+		if err := vu.RunIteration(context.Background(), &executor.Iteration{Scenario: scenario("forgotten", "forgotten")}); err != nil {
+			t.Fatal(err)
+		}
+		if log := r.log.String(); !strings.Contains(log, "Uncaught (in promise) ") || !strings.Contains(log, "main.ts:17:") || !strings.Contains(log, "Error: nobody awaited") {
+			t.Errorf("log %q", log)
 		}
 	})
 }
