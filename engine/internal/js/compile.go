@@ -30,6 +30,7 @@ type Program struct {
 // The bundle is wrapped in a function so that each VU gives it its own module, exports and
 // require. Banner and footer go through esbuild, so the source map accounts for them.
 const (
+	bundleName   = "spate-bundle.js"
 	bundleBanner = "(function (module, exports, require, __filename, __dirname) {"
 	bundleFooter = "})"
 )
@@ -54,7 +55,7 @@ func Compile(entry string) (*Program, error) {
 	result := api.Build(api.BuildOptions{
 		EntryPoints:    []string{abs},
 		AbsWorkingDir:  cwd,
-		Outfile:        filepath.Join(cwd, "spate-bundle.js"),
+		Outfile:        filepath.Join(cwd, bundleName),
 		Bundle:         true,
 		Write:          false,
 		Format:         api.FormatCommonJS,
@@ -75,7 +76,8 @@ func Compile(entry string) (*Program, error) {
 		return nil, exitcode.New(exitcode.ScriptException, "script error: bundling %s produced %d files, want 1", entry, len(result.OutputFiles))
 	}
 	source := string(result.OutputFiles[0].Contents)
-	program, err := sobek.Compile(abs, source, false)
+	// Named as esbuild's outfile, so sobek resolves the source map's paths as esbuild wrote them.
+	program, err := sobek.Compile(filepath.Join(cwd, bundleName), source, false)
 	if err != nil {
 		return nil, exitcode.New(exitcode.ScriptException, "script error: %s: %s", entry, firstLine(err.Error()))
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/grafana/sobek"
@@ -42,7 +43,7 @@ func describeException(err error) *scriptError {
 		for _, frame := range exc.Stack() {
 			p := frame.Position()
 			if p.Filename != "" && p.Line > 0 {
-				se.location = fmt.Sprintf("%s:%d:%d", relativeName(p.Filename), p.Line, p.Column)
+				se.location = location(p.Filename, p.Line, p.Column)
 				break
 			}
 		}
@@ -85,13 +86,27 @@ func valueMessage(v sobek.Value) string {
 }
 
 func relativeLocation(loc string) string {
-	// loc is file:line:col; only the file part is made relative.
+	// loc is file:line:col.
 	i := strings.LastIndexByte(loc, ':')
 	j := strings.LastIndexByte(loc[:max(i, 0)], ':')
 	if j <= 0 {
 		return loc
 	}
-	return relativeName(loc[:j]) + loc[j:]
+	line, err1 := strconv.Atoi(loc[j+1 : i])
+	col, err2 := strconv.Atoi(loc[i+1:])
+	if err1 != nil || err2 != nil {
+		return loc
+	}
+	return location(loc[:j], line, col)
+}
+
+// location formats a position for people. Positions mapped back to the script's sources come
+// with 0-based columns from sobek's source map reader; they are shown 1-based, as editors do.
+func location(file string, line, col int) string {
+	if filepath.Base(file) != bundleName {
+		col++
+	}
+	return fmt.Sprintf("%s:%d:%d", relativeName(file), line, col)
 }
 
 // relativeName shows a source path relative to the working directory when it is below it.

@@ -468,3 +468,17 @@ func BenchmarkEmptyIteration(b *testing.B) {
 		}
 	}
 }
+
+func TestErrorLocationIsRelativeToTheWorkingDirectory(t *testing.T) {
+	p, err := Compile("testdata/throws.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = NewVU(context.Background(), &Config{Program: p}, 1, 1)
+	t.Run("an init error names the script as the user does, with line and column", func(t *testing.T) {
+		want := "script error: testdata/throws.ts:3:7: RangeError: limit 3 is too low"
+		if err == nil || err.Error() != want {
+			t.Errorf("error %q, want %q", err, want)
+		}
+	})
+}
