@@ -1,0 +1,180 @@
+package http_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"spate.local/engine/internal/executor"
+	"spate.local/engine/internal/js"
+	"spate.local/engine/internal/js/jstest"
+	_ "spate.local/engine/internal/modules/k6/http"
+)
+
+func server(t *testing.T) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Seen-Agent", r.Header.Get("User-Agent"))
+		_, _ = io.WriteString(w, `{"ok":true,"items":[1,2]}`)
+	})
+	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		_, _ = io.WriteString(w, r.Method+" "+r.Header.Get("X-Token")+" "+r.Header.Get("Content-Type")+" "+string(body))
+	})
+	mux.HandleFunc("/missing", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(2 * time.Second):
+		case <-r.Context().Done():
+		}
+	})
+	mux.HandleFunc("/bytes", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte{0, 1, 2, 3, 4}) })
+	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/json", http.StatusFound) })
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// closedPort is a local port nothing listens on.
+func closedPort(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return addr
+}
+
+const script = `
+import http from 'k6/http'
+import { get, post } from 'k6/http'
+const base = __ENV.BASE
+export function getJSON () {
+  const r = get(base + '/json', { tags: { name: 'json-endpoint' } })
+  console.log([r.status, r.headers['Content-Type'], r.json().items.length, r.body.length, r.timings.duration >= 0, r.error === '', r.error_code, r.headers['X-Seen-Agent'] !== ''].join(' '))
+}
+export function postForm () {
+  console.log(post(base + '/echo', { a: '1' }).body)
+  console.log(http.request('PUT', base + '/echo', 'raw', { headers: { 'X-Token': 't1', 'Content-Type': 'text/plain' } }).body)
+  console.log(http.del(base + '/echo').body)
+}
+export function missing () {
+  const r = http.get(base + '/missing')
+  console.log(r.status + ' ' + r.error_code + ' [' + r.error + ']')
+}
+export function timeout () {
+  const r = http.get(base + '/slow', { timeout: 50 })
+  console.log(r.status + ' ' + r.error_code + ' ' + r.error)
+}
+export function refused () {
+  const r = http.get('http://' + __ENV.CLOSED + '/')
+  console.log(r.status + ' ' + r.error_code)
+}
+export function badURL () {
+  const r = http.get('ftp://example.org/')
+  console.log(r.status + ' ' + r.error_code)
+}
+export function binary () {
+  const r = http.get(base + '/bytes', { responseType: 'binary' })
+  console.log(r.body.byteLength + ' ' + new Uint8Array(r.body)[4])
+}
+export function redirect () {
+  const r = http.get(base + '/redirect')
+  console.log(r.status + ' ' + r.url.endsWith('/json'))
+}
+export function slow () { http.get(base + '/slow') }
+`
+
+func TestHTTP(t *testing.T) {
+	srv := server(t)
+	r := jstest.New(t, "main.js", script)
+	r.Config.Env["BASE"] = srv.URL
+	r.Config.Env["CLOSED"] = closedPort(t)
+	vu := r.VU(t, 1)
+	tests := []struct {
+		name, exec, want string
+	}{
+		{"a GET returns status, headers, body, json() and timings", "getJSON", `200 application/json 2 25 true true 0 true`},
+		{"a POST of an object sends a form; request() and del() send method, headers and body", "postForm",
+			"POST  application/x-www-form-urlencoded a=1\nPUT t1 text/plain raw\nDELETE   "},
+		{"a 404 is a response with error_code 1404 and no error text", "missing", "404 1404 []"},
+		{"a timeout is status 0 with error_code 1050", "timeout", "0 1050 request timeout after 50ms"},
+		{"a refused connection is status 0 with error_code 1212", "refused", "0 1212"},
+		{"a URL that is not http or https is error_code 1020", "badURL", "0 1020"},
+		{"responseType binary gives an ArrayBuffer", "binary", "5 4"},
+		{"redirects are followed", "redirect", "200 true"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(r.Log.String())
+			jstest.Iterate(t, vu, jstest.Scenario(tc.exec, tc.exec))
+			var got []string
+			for _, line := range strings.Split(r.Log.String()[before:], "\n") {
+				if strings.HasPrefix(line, "INFO ") {
+					got = append(got, strings.TrimPrefix(line, "INFO "))
+				}
+			}
+			if strings.Join(got, "\n") != tc.want {
+				t.Errorf("logged\n%s\nwant\n%s", strings.Join(got, "\n"), tc.want)
+			}
+		})
+	}
+	t.Run("each request emits http_reqs, http_req_duration and http_req_failed with k6's tags", func(t *testing.T) {
+		reqs := r.Samples.Of("http_reqs")
+		tags := reqs[0].Tags.Map()
+		if tags["method"] != "GET" || tags["status"] != "200" || tags["url"] != srv.URL+"/json" || tags["name"] != "json-endpoint" ||
+			tags["scenario"] != "getJSON" || tags["expected_response"] != "true" || tags["proto"] != "HTTP/1.1" {
+			t.Errorf("tags %v", tags)
+		}
+		if n := len(r.Samples.Of("http_req_duration")); n != len(reqs) {
+			t.Errorf("%d durations for %d requests", n, len(reqs))
+		}
+		failed := r.Samples.Of("http_req_failed")
+		var fails []string
+		for _, s := range failed {
+			if s.Value == 1 {
+				status, _ := s.Tags.Get("status")
+				fails = append(fails, status)
+			}
+		}
+		if strings.Join(fails, ",") != "404,0,0" {
+			t.Errorf("failed requests had statuses %v, want 404,0,0", fails)
+		}
+	})
+	t.Run("data_sent and data_received count the bytes on the wire", func(t *testing.T) {
+		if s := r.Samples.Of("data_received"); len(s) == 0 || s[0].Value < 25 {
+			t.Errorf("data_received %v", s)
+		}
+		if s := r.Samples.Of("data_sent"); len(s) == 0 || s[0].Value < 20 {
+			t.Errorf("data_sent %v", s)
+		}
+	})
+	t.Run("an interrupted iteration stops waiting for its request", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		err := vu.RunIteration(ctx, &executor.Iteration{Scenario: jstest.Scenario("slow", "slow")})
+		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second {
+			t.Errorf("RunIteration = %v after %v", err, time.Since(start))
+		}
+	})
+}
+
+func TestHTTPInInit(t *testing.T) {
+	r := jstest.New(t, "main.js", "import http from 'k6/http'\nhttp.get('http://127.0.0.1:1/')\nexport default function () {}\n")
+	_, err := js.NewVU(context.Background(), r.Config, 1, 1)
+	t.Run("a request in init code is a script error that says where requests go", func(t *testing.T) {
+		if err == nil || !strings.Contains(err.Error(), "cannot run in init code") || !strings.Contains(err.Error(), "main.js:2:") {
+			t.Errorf("err %v", err)
+		}
+	})
+}

@@ -1,0 +1,262 @@
+package http
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"strconv"
+	"time"
+
+	"github.com/grafana/sobek"
+
+	"spate.local/engine/internal/metrics"
+)
+
+// phases are the times of a request's steps, as httptrace reports them.
+type phases struct {
+	getConn, gotConn, connectStart, connectDone, tlsStart, tlsDone time.Time
+	wrote, firstByte, done                                          time.Time
+	remote                                                          net.Addr
+}
+
+func (p *phases) trace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		GetConn: func(string) { p.getConn = time.Now() },
+		GotConn: func(info httptrace.GotConnInfo) {
+			p.gotConn = time.Now()
+			p.remote = info.Conn.RemoteAddr()
+		},
+		ConnectStart:         func(string, string) { p.connectStart = time.Now() },
+		ConnectDone:          func(string, string, error) { p.connectDone = time.Now() },
+		TLSHandshakeStart:    func() { p.tlsStart = time.Now() },
+		TLSHandshakeDone:     func(tls.ConnectionState, error) { p.tlsDone = time.Now() },
+		WroteRequest:         func(httptrace.WroteRequestInfo) { p.wrote = time.Now() },
+		GotFirstResponseByte: func() { p.firstByte = time.Now() },
+	}
+}
+
+func ms(from, to time.Time) float64 {
+	if from.IsZero() || to.IsZero() || to.Before(from) {
+		return 0
+	}
+	return float64(to.Sub(from)) / float64(time.Millisecond)
+}
+
+// send makes the request and returns k6's response object; a failed request is a response
+// with status 0, error and error_code, not an exception (k6's default).
+func (in *instance) send(req *request) sobek.Value {
+	ctx, cancel := context.WithTimeout(in.vu.Context(), req.timeout)
+	defer cancel()
+	var p phases
+	ctx = httptrace.WithClientTrace(ctx, p.trace())
+	var body io.Reader
+	if req.hasBody {
+		body = newBytesReader(req.body)
+	}
+	httpReq, err := http.NewRequestWithContext(ctx, req.method, req.url, body)
+	if err != nil {
+		return in.failure(req, 1020, fmt.Errorf("invalid URL %q: %w", req.url, errors.Unwrap(err)))
+	}
+	if httpReq.URL.Scheme != "http" && httpReq.URL.Scheme != "https" {
+		return in.failure(req, 1020, fmt.Errorf("invalid URL %q: the scheme must be http or https", req.url))
+	}
+	httpReq.Header = req.header
+	if httpReq.Header.Get("User-Agent") == "" {
+		httpReq.Header.Set("User-Agent", "spate (k6 compatible)")
+	}
+	client := &http.Client{Transport: in.transport, CheckRedirect: func(_ *http.Request, via []*http.Request) error {
+		if len(via) > req.redirects {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
+	sentBefore, receivedBefore := in.counter.sent.Load(), in.counter.received.Load()
+	start := time.Now()
+	resp, err := client.Do(httpReq)
+	var data []byte
+	if err == nil {
+		if req.responseType == "none" {
+			_, err = io.Copy(io.Discard, resp.Body)
+		} else {
+			data, err = io.ReadAll(resp.Body)
+		}
+		_ = resp.Body.Close()
+	}
+	p.done = time.Now()
+	if p.firstByte.IsZero() {
+		p.firstByte = p.done
+	}
+	if p.wrote.IsZero() {
+		p.wrote = p.firstByte
+	}
+	if err != nil {
+		if in.vu.Context().Err() != nil {
+			// The iteration was interrupted: the script stops, nothing is measured.
+			return sobek.Undefined()
+		}
+		code := errorCode(err)
+		if code == 1050 {
+			err = fmt.Errorf("request timeout after %v", req.timeout)
+		}
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		in.emit(req, &p, start, status, "", code, sentBefore, receivedBefore)
+		in.vu.Logger().Warnf("request failed: %s %s: %v", req.method, req.url, err)
+		return in.response(req, nil, nil, &p, start, code, err)
+	}
+	code := statusCode(resp.StatusCode)
+	in.emit(req, &p, start, resp.StatusCode, resp.Proto, code, sentBefore, receivedBefore)
+	return in.response(req, resp, data, &p, start, code, nil)
+}
+
+func (in *instance) failure(req *request, code int, err error) sobek.Value {
+	in.vu.Logger().Warnf("request failed: %s %s: %v", req.method, req.url, err)
+	return in.response(req, nil, nil, &phases{}, time.Now(), code, err)
+}
+
+// emit pushes the request's samples, tagged as k6 tags them.
+func (in *instance) emit(req *request, p *phases, start time.Time, status int, proto string, code int, sentBefore, receivedBefore int64) {
+	expected := status >= 200 && status < 400
+	tags := map[string]string{
+		"method":            req.method,
+		"url":               req.url,
+		"name":              req.url,
+		"status":            strconv.Itoa(status),
+		"expected_response": strconv.FormatBool(expected),
+	}
+	if proto != "" {
+		tags["proto"] = proto
+	}
+	if code != 0 {
+		tags["error_code"] = strconv.Itoa(code)
+	}
+	for k, v := range req.tags {
+		tags[k] = v
+	}
+	set := in.vu.Tags().Merge(metrics.NewTagSet(tags))
+	connecting, tlsTime := ms(p.connectStart, p.connectDone), ms(p.tlsStart, p.tlsDone)
+	blocked := ms(p.getConn, p.gotConn) - connecting - tlsTime
+	if blocked < 0 {
+		blocked = 0
+	}
+	sending, waiting, receiving := ms(p.gotConn, p.wrote), ms(p.wrote, p.firstByte), ms(p.firstByte, p.done)
+	failed := 0.0
+	if !expected {
+		failed = 1
+	}
+	now := p.done
+	m := &in.m
+	in.vu.Collector().Collect(
+		metrics.Sample{Metric: m.reqs, Tags: set, Time: now, Value: 1},
+		metrics.Sample{Metric: m.duration, Tags: set, Time: now, Value: sending + waiting + receiving},
+		metrics.Sample{Metric: m.failed, Tags: set, Time: now, Value: failed},
+		metrics.Sample{Metric: m.blocked, Tags: set, Time: now, Value: blocked},
+		metrics.Sample{Metric: m.connecting, Tags: set, Time: now, Value: connecting},
+		metrics.Sample{Metric: m.tlsHandshaking, Tags: set, Time: now, Value: tlsTime},
+		metrics.Sample{Metric: m.sending, Tags: set, Time: now, Value: sending},
+		metrics.Sample{Metric: m.waiting, Tags: set, Time: now, Value: waiting},
+		metrics.Sample{Metric: m.rx, Tags: set, Time: now, Value: receiving},
+		metrics.Sample{Metric: m.dataSent, Tags: in.vu.Tags(), Time: now, Value: float64(in.counter.sent.Load() - sentBefore)},
+		metrics.Sample{Metric: m.dataReceived, Tags: in.vu.Tags(), Time: now, Value: float64(in.counter.received.Load() - receivedBefore)},
+	)
+}
+
+// response builds k6's Response object.
+func (in *instance) response(req *request, resp *http.Response, data []byte, p *phases, start time.Time, code int, err error) sobek.Value {
+	rt := in.vu.Runtime()
+	o := rt.NewObject()
+	status, statusText, proto, finalURL := 0, "", "", req.url
+	headers := rt.NewObject()
+	if resp != nil {
+		status, statusText, proto = resp.StatusCode, resp.Status, resp.Proto
+		finalURL = resp.Request.URL.String()
+		for k, v := range resp.Header {
+			_ = headers.Set(k, joinValues(v))
+		}
+	}
+	_ = o.Set("status", status)
+	_ = o.Set("status_text", statusText)
+	_ = o.Set("proto", proto)
+	_ = o.Set("url", finalURL)
+	_ = o.Set("headers", headers)
+	switch {
+	case resp == nil || req.responseType == "none":
+		_ = o.Set("body", sobek.Null())
+	case req.responseType == "binary":
+		_ = o.Set("body", rt.NewArrayBuffer(data))
+	default:
+		_ = o.Set("body", string(data))
+	}
+	errText := ""
+	if err != nil {
+		errText = err.Error()
+	}
+	_ = o.Set("error", errText)
+	_ = o.Set("error_code", code)
+	remoteIP, remotePort := "", 0
+	if tcp, ok := p.remote.(*net.TCPAddr); ok {
+		remoteIP, remotePort = tcp.IP.String(), tcp.Port
+	}
+	_ = o.Set("remote_ip", remoteIP)
+	_ = o.Set("remote_port", remotePort)
+	timings := rt.NewObject()
+	connecting, tlsTime := ms(p.connectStart, p.connectDone), ms(p.tlsStart, p.tlsDone)
+	blocked := ms(p.getConn, p.gotConn) - connecting - tlsTime
+	if blocked < 0 {
+		blocked = 0
+	}
+	sending, waiting, receiving := ms(p.gotConn, p.wrote), ms(p.wrote, p.firstByte), ms(p.firstByte, p.done)
+	for k, v := range map[string]float64{
+		"blocked": blocked, "connecting": connecting, "tls_handshaking": tlsTime, "sending": sending,
+		"waiting": waiting, "receiving": receiving, "duration": sending + waiting + receiving,
+	} {
+		_ = timings.Set(k, v)
+	}
+	_ = o.Set("timings", timings)
+	request := rt.NewObject()
+	_ = request.Set("method", req.method)
+	_ = request.Set("url", req.url)
+	reqHeaders := rt.NewObject()
+	for k, v := range req.header {
+		_ = reqHeaders.Set(k, joinValues(v))
+	}
+	_ = request.Set("headers", reqHeaders)
+	_ = request.Set("body", string(req.body))
+	_ = o.Set("request", request)
+	_ = o.Set("json", func(call sobek.FunctionCall) sobek.Value {
+		if !sobek.IsUndefined(call.Argument(0)) {
+			panic(rt.NewTypeError("response.json(selector) is not supported; call json() and read the field"))
+		}
+		if resp == nil || req.responseType == "none" {
+			panic(rt.NewTypeError("response.json(): the response has no body"))
+		}
+		parse, _ := sobek.AssertFunction(rt.GlobalObject().Get("JSON").ToObject(rt).Get("parse"))
+		v, err := parse(sobek.Undefined(), rt.ToValue(string(data)))
+		if err != nil {
+			panic(err)
+		}
+		return v
+	})
+	return o
+}
+
+func joinValues(v []string) string {
+	if len(v) == 1 {
+		return v[0]
+	}
+	out := ""
+	for i, s := range v {
+		if i > 0 {
+			out += ", "
+		}
+		out += s
+	}
+	return out
+}
