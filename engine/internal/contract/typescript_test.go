@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -22,15 +23,19 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
-// tsx finds the TypeScript runner: SPATE_TSX, the checkout's node_modules, or (in a git
-// worktree next to it) the main checkout's.
+// tsx finds the TypeScript runner: SPATE_TSX, the checkout's node_modules, or, in a git
+// worktree, the main checkout's.
 func tsx(t *testing.T) string {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not installed, so the Go generator cannot be compared with scripts/lib/messages.ts")
 	}
 	root := repoRoot(t)
-	candidates := []string{os.Getenv("SPATE_TSX"), filepath.Join(root, "node_modules/.bin/tsx"), filepath.Join(root, "../main/node_modules/.bin/tsx")}
+	candidates := []string{os.Getenv("SPATE_TSX"), filepath.Join(root, "node_modules/.bin/tsx")}
+	if common, err := exec.Command("git", "-C", root, "rev-parse", "--path-format=absolute", "--git-common-dir").Output(); err == nil {
+		main := filepath.Dir(strings.TrimSpace(string(common)))
+		candidates = append(candidates, filepath.Join(main, "node_modules/.bin/tsx"))
+	}
 	for _, c := range candidates {
 		if c == "" {
 			continue
