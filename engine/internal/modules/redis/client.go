@@ -67,6 +67,24 @@ func (c *Client) Do(ctx context.Context, args ...string) (any, error) {
 	return replies[0], nil
 }
 
+// Pipeline sends the commands in one round trip and returns their replies; the first error
+// reply fails the call.
+func (c *Client) Pipeline(ctx context.Context, cmds ...[]string) ([]any, error) {
+	if len(cmds) == 0 {
+		return nil, nil
+	}
+	replies, err := c.roundTrip(ctx, cmds)
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range replies {
+		if se, ok := r.(*ServerError); ok {
+			return nil, c.commandError(cmds[i][0], se)
+		}
+	}
+	return replies, nil
+}
+
 // Transaction runs the commands atomically in MULTI/EXEC, in one round trip, and returns their
 // replies. Nothing is applied when any command is refused.
 func (c *Client) Transaction(ctx context.Context, cmds ...[]string) ([]any, error) {
