@@ -2,8 +2,11 @@ package run
 
 import (
 	"sync"
+	"time"
 
+	"spate.local/engine/internal/executor"
 	"spate.local/engine/internal/exitcode"
+	"spate.local/engine/internal/js"
 )
 
 // testControl is k6/execution's exec.test for the whole run: abort() ends the test (108),
@@ -14,10 +17,12 @@ type testControl struct {
 	abortCh    chan error
 	failReason string
 	failedSet  bool
+	started    time.Time
+	scheduler  *executor.Scheduler
 }
 
 func newTestControl() *testControl {
-	return &testControl{abortCh: make(chan error, 1)}
+	return &testControl{abortCh: make(chan error, 1), started: time.Now()}
 }
 
 func (t *testControl) setOptions(raw any) {
@@ -60,4 +65,28 @@ func (t *testControl) failed() (string, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.failReason, t.failedSet
+}
+
+func (t *testControl) setScheduler(s *executor.Scheduler) {
+	t.mu.Lock()
+	t.scheduler = s
+	t.mu.Unlock()
+}
+
+// Stats is exec.instance: this instance's progress, summed over its scenarios.
+func (t *testControl) Stats() js.InstanceStats {
+	t.mu.Lock()
+	sched := t.scheduler
+	t.mu.Unlock()
+	st := js.InstanceStats{CurrentTestRunDuration: time.Since(t.started)}
+	if sched == nil {
+		return st
+	}
+	for _, p := range sched.Progress() {
+		st.IterationsCompleted += p.Iterations
+		st.IterationsInterrupted += p.Interrupted
+		st.VUsActive += uint64(p.ActiveVUs)
+	}
+	st.VUsInitialized = uint64(sched.InitialVUs())
+	return st
 }

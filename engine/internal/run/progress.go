@@ -61,7 +61,7 @@ func (p *progress) draw() {
 	if line == "" {
 		var parts []string
 		for _, s := range p.sched.Progress() {
-			parts = append(parts, s.String())
+			parts = append(parts, describe(s))
 		}
 		line = strings.Join(parts, " | ")
 	}
@@ -81,4 +81,20 @@ func (p *progress) stop() {
 			p.mu.Unlock()
 		}
 	})
+}
+
+// describe is one scenario's part of the progress line.
+func describe(s executor.ScenarioProgress) string {
+	state := "waiting"
+	switch {
+	case s.Done:
+		state = "done"
+	case s.Started:
+		state = fmt.Sprintf("%3.0f%% %s/%s", s.Fraction*100, s.Elapsed.Truncate(time.Second), s.Planned.Truncate(time.Second))
+	}
+	text := fmt.Sprintf("%s %s, %d VUs, %d iterations", s.Name, state, s.ActiveVUs, s.Iterations)
+	if s.Dropped > 0 {
+		text += fmt.Sprintf(", %d dropped", s.Dropped)
+	}
+	return text
 }

@@ -19,12 +19,12 @@ import (
 	"spate.local/engine/internal/options"
 	"spate.local/engine/internal/output"
 	"spate.local/engine/internal/summary"
+	"spate.local/engine/internal/threshold"
 )
 
 // Execute runs the test and returns nil when it passed, or an *exitcode.Error whose code is the
 // process exit code (99 thresholds breached, 105 signal, 107 script exception, 108 aborted...).
 func Execute(ctx context.Context, cfg Config) error {
-	started := time.Now()
 	log := newLogger(cfg.Stderr)
 
 	program, err := js.Compile(cfg.Script)
@@ -69,63 +69,83 @@ func Execute(ctx context.Context, cfg Config) error {
 	for _, w := range opts.Warnings {
 		log.Warnf("%s", w)
 	}
-	if err := opts.Apply(options.Overrides{
-		VUs:                      cfg.VUs,
-		Iterations:               cfg.Iterations,
-		Duration:                 cfg.Duration,
-		Tags:                     cfg.Tags,
-		ExecutionSegment:         cfg.Segment,
-		ExecutionSegmentSequence: cfg.SegmentSequence,
-		NoSetup:                  cfg.NoSetup,
-		NoTeardown:               cfg.NoTeardown,
-	}); err != nil {
+	overrides := options.Overrides{
+		VUs:        cfg.VUs,
+		Iterations: cfg.Iterations,
+		Duration:   cfg.Duration,
+		Tags:       cfg.Tags,
+	}
+	if cfg.Segment != "" {
+		overrides.ExecutionSegment = &cfg.Segment
+	}
+	if cfg.SegmentSequence != "" {
+		overrides.ExecutionSegmentSequence = &cfg.SegmentSequence
+	}
+	if cfg.NoSetup {
+		overrides.NoSetup = &cfg.NoSetup
+	}
+	if cfg.NoTeardown {
+		overrides.NoTeardown = &cfg.NoTeardown
+	}
+	if err := opts.Apply(overrides); err != nil {
+		return err
+	}
+	summaryOpts := summary.Options{
+		TrendStats:  opts.SummaryTrendStats,
+		TimeUnit:    opts.SummaryTimeUnit,
+		IsStdOutTTY: cfg.StdoutTTY,
+		IsStdErrTTY: cfg.StderrTTY,
+		NoColor:     !cfg.StdoutTTY,
+	}
+	if err := summary.ValidateOptions(summaryOpts); err != nil {
 		return err
 	}
 	test.setOptions(opts.Raw)
-	tags = metrics.NewTagSet(opts.Tags).Merge(tags)
+	tags = metrics.NewTagSet(opts.Tags)
 	vuConfig.Tags = tags
 
-	outputs, err := startOutputs(cfg, registry, log)
+	// Thresholds are parsed once the init code has registered the script's metrics, so a
+	// threshold on a metric that does not exist is an error that names the closest one.
+	var thresholds *threshold.Set
+	if !cfg.NoThresholds {
+		if thresholds, err = threshold.Parse(thresholdInputs(opts), registry); err != nil {
+			return err
+		}
+	}
+	outputs, err := startOutputs(cfg, thresholds, log)
 	if err != nil {
 		return err
 	}
 	aborted := make(chan error, 1)
-	agg, err = aggregate.New(aggregate.Config{
-		Registry:    registry,
-		Thresholds:  thresholdsOf(opts, cfg.NoThresholds),
-		TrendStats:  opts.SummaryTrendStats,
-		Outputs:     outputs,
-		Start:       started,
-		OnAbort: func(reason string) {
+	agg = aggregate.New(aggregate.Config{
+		Thresholds: thresholds,
+		Outputs:    outputs,
+		OnAbort: func(reason error) {
 			select {
-			case aborted <- exitcode.New(exitcode.ThresholdsFailed, "%s", reason):
+			case aborted <- reason:
 			default:
 			}
 		},
 	})
-	if err != nil {
+	if err := agg.Start(); err != nil {
 		stopOutputs(outputs, log)
 		return err
 	}
-	agg.Start()
 
 	result := runTest(ctx, cfg, opts, vuConfig, first, builtins, test, agg, aborted, log)
 
-	agg.Stop()
+	if err := agg.Stop(); err != nil {
+		log.Warnf("%v", err)
+	}
 	stopOutputs(outputs, log)
-	data := summary.Build(agg.Snapshot(), summary.Context{
-		Options:   opts,
-		Duration:  time.Since(started),
-		StdoutTTY: cfg.StdoutTTY,
-		StderrTTY: cfg.StderrTTY,
-	})
-	if err := writeSummaries(ctx, cfg, opts, first, data, log); err != nil && result == nil {
+	snap := agg.Snapshot()
+	if err := writeSummaries(ctx, cfg, opts, first, snap, summaryOpts, log); err != nil && result == nil {
 		result = err
 	}
 	if result != nil {
 		return result
 	}
-	if breached := agg.Breached(); len(breached) > 0 {
+	if breached := breachedMetrics(snap); len(breached) > 0 {
 		return exitcode.New(exitcode.ThresholdsFailed, "thresholds on metrics '%s' have been crossed", strings.Join(breached, "', '"))
 	}
 	if reason, failed := test.failed(); failed {
@@ -134,17 +154,28 @@ func Execute(ctx context.Context, cfg Config) error {
 	return nil
 }
 
-func thresholdsOf(opts *options.Options, off bool) map[string][]aggregate.Threshold {
-	if off {
-		return nil
-	}
-	m := map[string][]aggregate.Threshold{}
+func thresholdInputs(opts *options.Options) map[string][]threshold.Input {
+	m := map[string][]threshold.Input{}
 	for key, list := range opts.Thresholds {
 		for _, t := range list {
-			m[key] = append(m[key], aggregate.Threshold{Expr: t.Expr, AbortOnFail: t.AbortOnFail, DelayAbortEval: t.DelayAbortEval})
+			m[key] = append(m[key], threshold.Input{Expr: t.Expr, AbortOnFail: t.AbortOnFail, DelayAbortEval: t.DelayAbortEval})
 		}
 	}
 	return m
+}
+
+// breachedMetrics names the metrics (and sub-metrics) with a failed threshold, as k6 lists them.
+func breachedMetrics(snap *aggregate.Snapshot) []string {
+	var names []string
+	for _, m := range snap.Metrics {
+		for _, t := range m.Thresholds {
+			if !t.OK {
+				names = append(names, m.Name)
+				break
+			}
+		}
+	}
+	return names
 }
 
 // runTest runs setup, the scenarios and teardown, and returns what decides the exit code first.
@@ -170,29 +201,32 @@ func runTest(ctx context.Context, cfg Config, opts *options.Options, vuConfig *j
 	)
 	scheduler, err := executor.NewScheduler(executor.Config{
 		Scenarios: opts.Scenarios,
-		Segment:   opts.ExecutionSegment,
-		Sequence:  opts.ExecutionSegmentSequence,
+		Segment:   opts.Segment,
+		Sequence:  opts.Sequence,
 		Builtins:  builtins,
 		Collector: agg,
 		Tags:      vuConfig.Tags,
-		Logger:    log,
+		Logger:    log.slog(),
 		NewVU: func(ctx context.Context, idInInstance, idInTest uint64) (executor.VU, error) {
 			vu, err := js.NewVU(ctx, vuConfig, idInInstance, idInTest)
 			if err != nil {
 				return nil, err
 			}
 			vusMu.Lock()
+			defer vusMu.Unlock()
 			vus = append(vus, vu)
 			if setupData != nil {
-				vu.SetSetupData(setupData)
+				if err := vu.SetSetupData(setupData); err != nil {
+					return nil, err
+				}
 			}
-			vusMu.Unlock()
 			return vu, nil
 		},
 	})
 	if err != nil {
 		return err
 	}
+	test.setScheduler(scheduler)
 	progress := startProgress(cfg, scheduler)
 	defer progress.stop()
 	progress.phase("initializing VUs")
@@ -219,10 +253,15 @@ func runTest(ctx context.Context, cfg Config, opts *options.Options, vuConfig *j
 	}
 	vusMu.Lock()
 	for _, vu := range vus {
-		vu.SetSetupData(setupData)
+		if err := vu.SetSetupData(setupData); err != nil {
+			vusMu.Unlock()
+			return err
+		}
 	}
 	vusMu.Unlock()
-	first.SetSetupData(setupData)
+	if err := first.SetSetupData(setupData); err != nil {
+		return err
+	}
 	_ = setupRan
 
 	progress.phase("")
@@ -275,10 +314,10 @@ func callWithTimeout(ctx context.Context, vu *js.VU, name string, timeout time.D
 	return out, nil
 }
 
-func startOutputs(cfg Config, registry *metrics.Registry, log *logger) ([]output.Output, error) {
+func startOutputs(cfg Config, thresholds *threshold.Set, log *logger) ([]output.Output, error) {
 	var outs []output.Output
 	for _, spec := range cfg.Outputs {
-		o, err := output.New(spec, output.Params{Env: cfg.Env, Registry: registry, Logger: log, Tags: cfg.Tags})
+		o, err := output.New(spec, cfg.Env, thresholds, func(msg string) { log.Warnf("%s", msg) })
 		if err != nil {
 			stopOutputs(outs, log)
 			return nil, err
@@ -302,9 +341,13 @@ func stopOutputs(outs []output.Output, log *logger) {
 }
 
 // writeSummaries runs handleSummary (or prints the text summary) and --summary-export.
-func writeSummaries(ctx context.Context, cfg Config, opts *options.Options, vu *js.VU, data *summary.Data, log *logger) error {
+func writeSummaries(ctx context.Context, cfg Config, opts *options.Options, vu *js.VU, snap *aggregate.Snapshot, so summary.Options, log *logger) error {
 	if cfg.SummaryExport != "" {
-		if err := os.WriteFile(cfg.SummaryExport, data.Export(), 0o644); err != nil {
+		export, err := summary.Export(snap, so)
+		if err == nil {
+			err = os.WriteFile(cfg.SummaryExport, export, 0o644)
+		}
+		if err != nil {
 			log.Warnf("cannot write --summary-export %s: %v", cfg.SummaryExport, err)
 		}
 	}
@@ -318,10 +361,10 @@ func writeSummaries(ctx context.Context, cfg Config, opts *options.Options, vu *
 		}
 	}
 	if !has {
-		_, err := fmt.Fprint(cfg.Stdout, data.Text(cfg.StdoutTTY))
+		_, err := fmt.Fprint(cfg.Stdout, summary.Text(snap, so))
 		return err
 	}
-	raw, err := json.Marshal(data)
+	raw, err := json.Marshal(summary.Data(snap, so))
 	if err != nil {
 		return err
 	}
@@ -329,7 +372,7 @@ func writeSummaries(ctx context.Context, cfg Config, opts *options.Options, vu *
 	if err != nil {
 		// k6 falls back to the text summary when handleSummary fails.
 		log.Warnf("handleSummary failed, printing the default summary instead: %v", err)
-		fmt.Fprint(cfg.Stdout, data.Text(cfg.StdoutTTY))
+		fmt.Fprint(cfg.Stdout, summary.Text(snap, so))
 		return nil
 	}
 	var files map[string]any
