@@ -47,7 +47,10 @@ test('each executor starts iterations on k6\'s schedule', { timeout: 180_000 }, 
   const by = (scenario: string) => starts.filter((p) => p.data.tags.scenario === scenario)
   // Exact counts where the executor fixes them.
   assert.equal(by('pvi').length, 12, 'per-vu-iterations: 3 VUs x 4')
-  for (const vu of ['1', '2', '3']) assert.equal(by('pvi').filter((p) => p.data.tags.vu === vu).length, 4, `per-vu-iterations: VU ${vu} runs 4`)
+  // Scenarios share one VU pool, so which VUs serve a scenario is the pool's choice: 3 of them.
+  const perVU = new Map<string, number>()
+  for (const p of by('pvi')) perVU.set(p.data.tags.vu ?? '', (perVU.get(p.data.tags.vu ?? '') ?? 0) + 1)
+  assert.deepEqual([...perVU.values()], [4, 4, 4], 'per-vu-iterations: each of 3 VUs runs 4')
   assert.equal(by('shared').length, 10, 'shared-iterations: 10 in total')
   // Arrival rates: 20/s for 3 s starts 61 (one at t=0, one at the end boundary), ramping
   // 0 -> 20/s over 2 s then 20/s for 1 s starts the integral, 40.
@@ -207,7 +210,7 @@ test('JSON output declares each metric once, then one point per sample', { timeo
   assert.equal(trend?.data.type, 'trend')
   assert.equal(trend?.data.contains, 'time')
   const values = lines.filter((l) => l.type === 'Point' && l.metric === 't_trend').map((l) => l.data.value as number)
-  assert.deepEqual(values, Array.from({ length: 100 }, (_, i) => i + 1))
+  assert.deepEqual(values.sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i + 1))
   assert.ok(lines.every((l) => l.type !== 'Point' || declared.indexOf(l.metric) >= 0))
 })
 
@@ -239,10 +242,9 @@ test('two instances with execution segments run exactly what one instance runs',
   const one = join(dir, 'one.json')
   const halves = [join(dir, 'a.json'), join(dir, 'b.json')]
   const segments = ['0:1/2', '1/2:1']
-  const [whole, ...parts] = await Promise.all([
-    spate(['run', '--quiet', '--no-summary', '-o', `json=${one}`, join(scripts, 'segments.js')]),
-    ...segments.map((seg, i) => spate(['run', '--quiet', '--no-summary', '--execution-segment', seg, '--execution-segment-sequence', '0,1/2,1', '-o', `json=${halves[i]}`, join(scripts, 'segments.js')])),
-  ])
+  // The single instance first, then the two halves together, as two machines would run them.
+  const whole = await spate(['run', '--quiet', '--no-summary', '-o', `json=${one}`, join(scripts, 'segments.js')])
+  const parts = await Promise.all(segments.map((seg, i) => spate(['run', '--quiet', '--no-summary', '--execution-segment', seg, '--execution-segment-sequence', '0,1/2,1', '-o', `json=${halves[i]}`, join(scripts, 'segments.js')])))
   for (const r of [whole, ...parts]) assert.equal(r?.code, 0, r?.stderr)
   const single = await points(one, 'done')
   const split = [...await points(halves[0] as string, 'done'), ...await points(halves[1] as string, 'done')]

@@ -5,6 +5,8 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
 	"strings"
 
 	"spate.local/engine/internal/exitcode"
@@ -49,8 +51,18 @@ func rootUsage() string {
 	return fmt.Sprintf(rootHelp, b.String())
 }
 
-// Main runs the command line and returns the process exit code.
-func Main(args []string, stdout, stderr io.Writer) int {
+// Main runs the command line and returns the process exit code. A panic (a bug in spate) is
+// reported in one line, with the stack only when SPATE_DEBUG=1.
+func Main(args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "spate: internal error: %v; please report it (SPATE_DEBUG=1 prints the stack)\n", r)
+			if os.Getenv("SPATE_DEBUG") == "1" {
+				fmt.Fprintf(stderr, "%s\n", debug.Stack())
+			}
+			code = exitcode.Failure
+		}
+	}()
 	if len(args) == 0 {
 		fmt.Fprint(stderr, rootUsage())
 		return exitcode.Failure

@@ -42,7 +42,9 @@ type slogHandler struct {
 	attrs []slog.Attr
 }
 
-func (h slogHandler) Enabled(_ context.Context, level slog.Level) bool { return level >= slog.LevelInfo }
+func (h slogHandler) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= slog.LevelInfo
+}
 
 func (h slogHandler) Handle(_ context.Context, r slog.Record) error {
 	var b strings.Builder

@@ -112,7 +112,7 @@ func Execute(ctx context.Context, cfg Config) error {
 			return err
 		}
 	}
-	outputs, err := startOutputs(cfg, thresholds, log)
+	outputs, err := newOutputs(cfg, thresholds, log)
 	if err != nil {
 		return err
 	}
@@ -127,17 +127,16 @@ func Execute(ctx context.Context, cfg Config) error {
 			}
 		},
 	})
+	// Start starts the outputs too (and Stop stops them).
 	if err := agg.Start(); err != nil {
-		stopOutputs(outputs, log)
-		return err
+		return exitcode.Wrap(exitcode.InvalidConfig, fmt.Errorf("cannot start the outputs: %w", err), "")
 	}
 
 	result := runTest(ctx, cfg, opts, vuConfig, first, builtins, test, agg, aborted, log)
 
 	if err := agg.Stop(); err != nil {
-		log.Warnf("%v", err)
+		log.Warnf("output: %v", err)
 	}
-	stopOutputs(outputs, log)
 	snap := agg.Snapshot()
 	if err := writeSummaries(ctx, cfg, opts, first, snap, summaryOpts, log); err != nil && result == nil {
 		result = err
@@ -314,30 +313,18 @@ func callWithTimeout(ctx context.Context, vu *js.VU, name string, timeout time.D
 	return out, nil
 }
 
-func startOutputs(cfg Config, thresholds *threshold.Set, log *logger) ([]output.Output, error) {
+// newOutputs builds the -o outputs; the aggregator starts and stops them.
+func newOutputs(cfg Config, thresholds *threshold.Set, log *logger) ([]output.Output, error) {
 	var outs []output.Output
 	for _, spec := range cfg.Outputs {
 		o, err := output.New(spec, cfg.Env, thresholds, func(msg string) { log.Warnf("%s", msg) })
 		if err != nil {
-			stopOutputs(outs, log)
 			return nil, err
-		}
-		if err := o.Start(); err != nil {
-			stopOutputs(outs, log)
-			return nil, exitcode.Wrap(exitcode.InvalidConfig, fmt.Errorf("output %s: %w", o.Description(), err), "")
 		}
 		log.Infof("output: %s", o.Description())
 		outs = append(outs, o)
 	}
 	return outs, nil
-}
-
-func stopOutputs(outs []output.Output, log *logger) {
-	for _, o := range outs {
-		if err := o.Stop(); err != nil {
-			log.Warnf("output %s: %v", o.Description(), err)
-		}
-	}
 }
 
 // writeSummaries runs handleSummary (or prints the text summary) and --summary-export.
