@@ -1,7 +1,19 @@
-// Types for the `k6/x/kafka` module of spate's k6 build (k6ext/kafka). Its API is a subset of
+// Types for the `k6/x/kafka` module of spate's engine (engine/internal/modules/kafka). Its API follows
 // xk6-kafka v2's; these declarations describe what the runtime accepts, with optional fields
 // optional and no enums that the runtime lacks.
 declare module 'k6/x/kafka' {
+  /** produce({generate}): count messages with sequence numbers firstSeq .. firstSeq+count-1. */
+  export interface GenerateRequest {
+    schema: 'basic' | 'medium' | 'complex'
+    runId: string
+    firstSeq: number
+    count: number
+    keys: number
+    /** Event time in ms since the epoch (default: now). */
+    eventTime?: number
+    topic?: string
+  }
+
   export type Bytes = string | ArrayBuffer | Uint8Array
 
   export interface SASLConfig {
@@ -57,7 +69,12 @@ declare module 'k6/x/kafka' {
   export class Producer {
     constructor(config: ProducerConfig)
     /** Returns once every message is acknowledged; throws on any failure. */
-    produce(request: { messages: Message[] }): void
+    /**
+     * Sends the messages and returns when every one is acknowledged. With `generate`, spate's
+     * engine builds the messages natively, byte-identical to scripts/lib/messages.ts (the script
+     * still decides their content: schema, run id, sequence range, key space, event time).
+     */
+    produce(request: { messages: Message[] } | { generate: GenerateRequest }): void
     close(): void
   }
 
