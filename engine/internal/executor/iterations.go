@@ -24,14 +24,21 @@ func (e *perVUIterations) progress(r *run, _ time.Duration) float64 {
 }
 
 func (e *perVUIterations) execute(ctx context.Context, r *run) error {
+	var slot uint64
 	return runIterations(ctx, r, e.n, e.maxDuration, func() func() *Iteration {
-		left := e.iterations
+		// The VU's j-th iteration is number g*iterations+j in the test, g being the VU's
+		// index among the scenario's VUs in the whole test: the instances' numbers are then
+		// exactly 0 to vus*iterations-1.
+		g := r.sched.striping.IndexAt(slot)
+		slot++
+		var j uint64
 		return func() *Iteration {
-			if left == 0 {
+			if j == e.iterations {
 				return nil
 			}
-			left--
-			return r.iteration()
+			it := &Iteration{Scenario: r.scenario, InInstance: r.nextIter.Add(1) - 1, InTest: g*e.iterations + j}
+			j++
+			return it
 		}
 	})
 }
