@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"spate.local/engine/internal/segment"
 )
 
 // perVUIterations has each of n VUs run the same number of iterations, within maxDuration
@@ -44,11 +46,38 @@ func (e *perVUIterations) execute(ctx context.Context, r *run) error {
 }
 
 // sharedIterations has n VUs take a total of iterations from a shared count, within
-// maxDuration (k6's shared-iterations): a faster VU runs more of them.
+// maxDuration (k6's shared-iterations): a faster VU runs more of them. In a segmented test an
+// instance takes the global iterations i whose i mod vus is one of its VU slots, so the
+// instances together run each iteration exactly once, and one without a VU runs none.
 type sharedIterations struct {
 	n           int
-	total       uint64
+	total       uint64 // this instance's iterations
+	slots       []uint64
+	allVUs, all uint64 // the whole test's VUs and iterations
 	maxDuration time.Duration
+}
+
+func newSharedIterations(vus, iterations int64, maxDuration time.Duration, st *segment.Striping) *sharedIterations {
+	e := &sharedIterations{n: int(st.CountInt(vus)), allVUs: uint64(vus), all: uint64(iterations), maxDuration: maxDuration}
+	for k := 0; k < e.n; k++ {
+		e.slots = append(e.slots, st.IndexAt(uint64(k)))
+	}
+	if e.n > 0 {
+		full := e.all / e.allVUs * uint64(e.n)
+		for _, g := range e.slots {
+			if g < e.all%e.allVUs {
+				full++
+			}
+		}
+		e.total = full
+	}
+	return e
+}
+
+// global is the test-wide number of the instance's k-th iteration.
+func (e *sharedIterations) global(k uint64) uint64 {
+	n := uint64(len(e.slots))
+	return k/n*e.allVUs + e.slots[k%n]
 }
 
 func (e *sharedIterations) vus() (int, int) { return e.n, e.n }
@@ -66,7 +95,7 @@ func (e *sharedIterations) execute(ctx context.Context, r *run) error {
 		if k >= e.total {
 			return nil
 		}
-		return &Iteration{Scenario: r.scenario, InInstance: k, InTest: r.sched.striping.IndexAt(k)}
+		return &Iteration{Scenario: r.scenario, InInstance: k, InTest: e.global(k)}
 	}
 	return runIterations(ctx, r, e.n, e.maxDuration, func() func() *Iteration { return next })
 }

@@ -2,10 +2,15 @@ package executor
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"spate.local/engine/internal/metrics"
+	"spate.local/engine/internal/options"
+	"spate.local/engine/internal/segment"
 )
 
 // runSegments runs the same options as one instance per segment, at the same time.
@@ -45,6 +50,7 @@ func TestSegmentsTogetherRunOneInstance(t *testing.T) {
 		arrival time.Duration
 	}{
 		{"shared-iterations", `{"scenarios": {"s": {"executor": "shared-iterations", "vus": 3, "iterations": 51}}}`, time.Millisecond, 51, 3, 0},
+		{"shared-iterations with fewer VUs than instances", `{"scenarios": {"s": {"executor": "shared-iterations", "vus": 2, "iterations": 11}}}`, time.Millisecond, 11, 2, 0},
 		{"per-vu-iterations", `{"scenarios": {"s": {"executor": "per-vu-iterations", "vus": 5, "iterations": 3}}}`, time.Millisecond, 15, 5, 0},
 		{"constant-vus", `{"scenarios": {"s": {"executor": "constant-vus", "vus": 5, "duration": "300ms"}}}`, 20 * time.Millisecond, -1, 5, 0},
 		{"ramping-vus", `{"scenarios": {"s": {"executor": "ramping-vus", "startVUs": 1, "stages": [{"duration": "300ms", "target": 7}]}}}`, 20 * time.Millisecond, -1, 6, 0}, // the 7th VU would start at the end
@@ -110,5 +116,26 @@ func TestSegmentsTogetherRunOneInstance(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+func TestArrivalRateWithoutAVUInTheSegmentWarns(t *testing.T) {
+	var log strings.Builder
+	o, err := options.Parse([]byte(`{"scenarios": {"s": {"executor": "constant-arrival-rate", "rate": 10, "duration": "1s", "preAllocatedVUs": 1}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg, _ := segment.ParseSegment("1/2:1")
+	_, err = NewScheduler(Config{
+		Scenarios: o.Scenarios, Segment: seg,
+		NewVU:    func(context.Context, uint64, uint64) (VU, error) { return nil, nil },
+		Builtins: metrics.RegisterBuiltins(metrics.NewRegistry()), Collector: metrics.CollectorFunc(func(...metrics.Sample) {}),
+		Logger: slog.New(slog.NewTextHandler(&log, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "no VU for the scenario") || !strings.Contains(log.String(), "scenario=s") {
+		t.Fatalf("no warning logged: %q", log.String())
 	}
 }
