@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -172,6 +174,15 @@ func TestArrivalRateDropsIterationsWithoutAFreeVU(t *testing.T) {
 			}
 			if p := h.sched.Progress()[0]; p.Dropped != uint64(dropped) {
 				t.Errorf("progress shows %d dropped, metric %v", p.Dropped, dropped)
+			}
+			inInstance := map[uint64]bool{}
+			for _, it := range h.of("s") {
+				inInstance[it.inInstance] = true
+			}
+			for k := 0; k < ran; k++ {
+				if !inInstance[uint64(k)] {
+					t.Fatalf("iterationInInstance %d is missing: started iterations are not numbered 0 to %d", k, ran-1)
+				}
 			}
 			vus := map[uint64]bool{}
 			for _, it := range h.of("s") {
@@ -383,5 +394,54 @@ func TestGaugesAreEmittedEverySecond(t *testing.T) {
 	}
 	if vus[len(vus)-1] != 0 || vus[len(vus)-2] != 3 {
 		t.Fatalf("vus samples %v: want 3 while running and 0 at the end", vus)
+	}
+}
+
+func TestVUInitFailures(t *testing.T) {
+	broken := errors.New("init failed: SyntaxError")
+	cases := []struct {
+		name    string
+		options string
+		failAt  int64 // the n-th NewVU call fails
+		inInit  bool
+	}{
+		{"a VU failing in Init fails Init", `{"scenarios": {"a": {"executor": "constant-vus", "vus": 3, "duration": "1s"}}}`, 2, true},
+		{"a VU failing while an arrival rate grows ends the run with its error", `{"scenarios": {"a": {"executor": "constant-arrival-rate", "rate": 50, "duration": "5s", "preAllocatedVUs": 1, "maxVUs": 5}}}`, 2, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, c.options, "", "", sleepFor(100*time.Millisecond))
+			next := h.sched.pool.newVU
+			var calls atomic.Int64
+			h.sched.pool.newVU = func(ctx context.Context, a, b uint64) (VU, error) {
+				if calls.Add(1) == c.failAt {
+					return nil, broken
+				}
+				return next(ctx, a, b)
+			}
+			if c.inInit {
+				h.sched.pool.newVU = func(ctx context.Context, a, b uint64) (VU, error) {
+					if a == uint64(c.failAt) {
+						return nil, broken
+					}
+					return next(ctx, a, b)
+				}
+			}
+			err := h.sched.Init(context.Background())
+			if c.inInit {
+				if !errors.Is(err, broken) {
+					t.Fatalf("Init = %v, want the VU's error", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			err = h.sched.Run(context.Background())
+			if !errors.Is(err, broken) || !strings.Contains(err.Error(), "scenario a") || time.Since(start) > 2*time.Second {
+				t.Fatalf("Run = %v after %s, want the VU's error naming the scenario, soon", err, time.Since(start))
+			}
+		})
 	}
 }

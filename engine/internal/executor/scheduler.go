@@ -194,7 +194,8 @@ func (s *Scheduler) Run(parent context.Context) error {
 			if !sleepUntil(ctx, start.Add(r.opts.StartTime)) {
 				return
 			}
-			if err := r.execute(ctx); err != nil {
+			// An error after the run was cancelled (a VU's init cut short) is not the cause.
+			if err := r.execute(ctx); err != nil && ctx.Err() == nil {
 				s.fail(err)
 			}
 		}()
