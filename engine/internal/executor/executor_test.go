@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -83,21 +82,24 @@ func TestExecutorsStartIterationsOnSchedule(t *testing.T) {
 			iterate: 5 * time.Millisecond,
 			check: func(t *testing.T, h *harness, start time.Time) {
 				its := h.of("s")
-				if len(its) != 51 {
-					t.Fatalf("%d iterations, want 51 (one at 0 and one at the end)", len(its))
+				// A stall of the machine longer than 5 VUs can absorb drops some.
+				if dropped, _, _ := h.sum(h.builtins.DroppedIterations); len(its)+int(dropped) != 51 || dropped > 5 {
+					t.Fatalf("%d iterations and %v dropped, want 51 (one at 0 and one at the end)", len(its), dropped)
 				}
-				sort.Slice(its, func(i, j int) bool { return its[i].inTest < its[j].inTest })
-				base := its[0].scheduled
-				for i, it := range its {
-					if want := time.Duration(i) * 20 * time.Millisecond; it.scheduled.Sub(base) != want {
-						t.Fatalf("iteration %d scheduled at %s, want %s", i, it.scheduled.Sub(base), want)
+				late := 0
+				for _, it := range its {
+					if want := time.Duration(it.inTest) * 20 * time.Millisecond; it.scheduled.Sub(start).Round(10*time.Millisecond) != want {
+						t.Fatalf("iteration %d scheduled at %s, want %s", it.inTest, it.scheduled.Sub(start), want)
 					}
-					if late := it.at.Sub(it.scheduled); late < 0 || late > 50*time.Millisecond {
-						t.Errorf("iteration %d started %s after its schedule", i, late)
+					if d := it.at.Sub(it.scheduled); d < 0 || d > 50*time.Millisecond {
+						late++
 					}
 				}
-				if n, c, _ := h.sum(h.builtins.IterationStartDelay); c != 51 || n < 0 {
-					t.Errorf("%d iteration_start_delay samples, want 51", c)
+				if late > 2 {
+					t.Errorf("%d iterations started over 50ms after their schedule", late)
+				}
+				if n, c, _ := h.sum(h.builtins.IterationStartDelay); c != len(its) || n < 0 {
+					t.Errorf("%d iteration_start_delay samples, want one per started iteration", c)
 				}
 			},
 		},
@@ -107,8 +109,8 @@ func TestExecutorsStartIterationsOnSchedule(t *testing.T) {
 			iterate: 2 * time.Millisecond,
 			check: func(t *testing.T, h *harness, start time.Time) {
 				its := h.of("s")
-				if len(its) != 100 {
-					t.Fatalf("%d iterations, want 50 in the ramp and 50 in the hold", len(its))
+				if dropped, _, _ := h.sum(h.builtins.DroppedIterations); len(its)+int(dropped) != 100 || dropped > 5 {
+					t.Fatalf("%d iterations and %v dropped, want 50 in the ramp and 50 in the hold", len(its), dropped)
 				}
 				first := 0
 				for _, it := range its {
@@ -116,7 +118,7 @@ func TestExecutorsStartIterationsOnSchedule(t *testing.T) {
 						first++
 					}
 				}
-				if first < 48 || first > 51 {
+				if first < 45 || first > 51 {
 					t.Errorf("%d iterations in the 1s ramp, want 50", first)
 				}
 			},
