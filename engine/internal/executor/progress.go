@@ -1,7 +1,10 @@
 package executor
 
 import (
+	"fmt"
 	"time"
+
+	"spate.local/engine/internal/options"
 )
 
 // ScenarioProgress is one scenario's state, for a live progress line.
@@ -55,4 +58,22 @@ func (s *Scheduler) Elapsed() time.Duration {
 		return 0
 	}
 	return time.Since(time.Unix(0, started))
+}
+
+// String is the scenario's progress line, e.g.
+// "load  [ 45%] 20 VUs  27.0s/1m0s  1234 complete, 0 interrupted, 5 dropped".
+func (p ScenarioProgress) String() string {
+	state := fmt.Sprintf("[%3.0f%%]", 100*p.Fraction)
+	switch {
+	case !p.Started:
+		state = "[waiting]"
+	case p.Done:
+		state = "[done]"
+	}
+	line := fmt.Sprintf("%s  %s %d VUs  %s/%s  %d complete, %d interrupted", p.Name, state, p.ActiveVUs,
+		p.Elapsed.Truncate(100*time.Millisecond), p.Planned, p.Iterations, p.Interrupted)
+	if p.Executor == options.ConstantArrivalRate || p.Executor == options.RampingArrivalRate {
+		line += fmt.Sprintf(", %d dropped", p.Dropped)
+	}
+	return line
 }
