@@ -54,8 +54,8 @@ func TestSegmentsTogetherRunOneInstance(t *testing.T) {
 		{"per-vu-iterations", `{"scenarios": {"s": {"executor": "per-vu-iterations", "vus": 5, "iterations": 3}}}`, time.Millisecond, 15, 5, 0},
 		{"constant-vus", `{"scenarios": {"s": {"executor": "constant-vus", "vus": 5, "duration": "300ms"}}}`, 20 * time.Millisecond, -1, 5, 0},
 		{"ramping-vus", `{"scenarios": {"s": {"executor": "ramping-vus", "startVUs": 1, "stages": [{"duration": "300ms", "target": 7}]}}}`, 20 * time.Millisecond, -1, 6, 0}, // the 7th VU would start at the end
-		{"constant-arrival-rate", `{"scenarios": {"s": {"executor": "constant-arrival-rate", "rate": 50, "duration": "1s", "preAllocatedVUs": 6}}}`, time.Millisecond, 51, 6, 20 * time.Millisecond},
-		{"ramping-arrival-rate", `{"scenarios": {"s": {"executor": "ramping-arrival-rate", "startRate": 20, "stages": [{"duration": "1s", "target": 80}], "preAllocatedVUs": 6}}}`, time.Millisecond, 50, 6, 0},
+		{"constant-arrival-rate", `{"scenarios": {"s": {"executor": "constant-arrival-rate", "rate": 50, "duration": "1s", "preAllocatedVUs": 12}}}`, time.Millisecond, 51, 12, 20 * time.Millisecond},
+		{"ramping-arrival-rate", `{"scenarios": {"s": {"executor": "ramping-arrival-rate", "startRate": 20, "stages": [{"duration": "1s", "target": 80}], "preAllocatedVUs": 12}}}`, time.Millisecond, 50, 12, 0},
 	}
 	for _, split := range splits {
 		for _, c := range cases {
@@ -63,11 +63,13 @@ func TestSegmentsTogetherRunOneInstance(t *testing.T) {
 				hs := runSegments(t, c.options, split, c.iterate)
 				inTest := map[uint64]int{}
 				vuOwner := map[uint64]int{}
-				total := 0
+				total, dropped := 0, 0
 				var base time.Time
 				for n, h := range hs {
 					its := h.of("s")
 					total += len(its)
+					d, _, _ := h.sum(h.builtins.DroppedIterations)
+					dropped += int(d)
 					for _, it := range its {
 						inTest[it.inTest]++
 						if owner, ok := vuOwner[it.vuInTest]; ok && owner != n {
@@ -85,16 +87,23 @@ func TestSegmentsTogetherRunOneInstance(t *testing.T) {
 					}
 				}
 				if c.iterations >= 0 {
-					if total != c.iterations {
-						t.Fatalf("the instances ran %d iterations together, want %d", total, c.iterations)
+					// A stalled machine may drop an arrival-rate iteration (none here when it
+					// is not): what ran and what was dropped make the whole test.
+					if total+dropped != c.iterations {
+						t.Fatalf("the instances ran %d iterations and dropped %d together, want %d", total, dropped, c.iterations)
 					}
-					for i := 0; i < c.iterations; i++ {
+					for i := 0; i < c.iterations && dropped == 0; i++ {
 						if inTest[uint64(i)] != 1 {
 							t.Fatalf("iterationInTest %d did not run", i)
 						}
 					}
+					for i := range inTest {
+						if i >= uint64(c.iterations) {
+							t.Fatalf("iterationInTest %d is beyond the test's %d iterations", i, c.iterations)
+						}
+					}
 				}
-				if len(vuOwner) != c.vus {
+				if len(vuOwner) > c.vus || (c.arrival == 0 && len(vuOwner) != c.vus) {
 					t.Fatalf("%d distinct VUs ran, want %d", len(vuOwner), c.vus)
 				}
 				for id := range vuOwner {
