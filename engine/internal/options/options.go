@@ -102,7 +102,8 @@ func Parse(raw []byte) (*Options, error) {
 		if err := decode(raw, &fields); err != nil {
 			return nil, invalid("the options must be an object of option names and values (%v)", err)
 		}
-		if err := decode(raw, &o.Raw); err != nil || o.Raw == nil {
+		// Plain JSON numbers (float64), as a script reading exec.test.options expects.
+		if err := json.Unmarshal(raw, &o.Raw); err != nil || o.Raw == nil {
 			o.Raw = map[string]any{}
 		}
 	}

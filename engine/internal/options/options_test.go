@@ -104,6 +104,7 @@ func TestParseReadsOtherOptions(t *testing.T) {
 		{"the execution segment is parsed", o.Segment.String() == "1/3:2/3" && o.Sequence.String() == "0,1/3,2/3,1"},
 		{"an option spate does not implement is a warning", len(o.Warnings) == 1 && strings.Contains(o.Warnings[0], `"hosts"`)},
 		{"the raw options are kept for exec.test.options", o.Raw["tags"].(map[string]any)["testid"] == "abc"},
+		{"raw numbers are plain numbers", o.Raw["teardownTimeout"] == float64(5000)},
 		{"no scenarios and no shortcuts run one VU once", len(o.Scenarios) == 1 && o.Scenarios[0].Executor == PerVUIterations && o.Scenarios[0].VUs == 1 && o.Scenarios[0].Iterations == 1},
 	}
 	for _, c := range cases {
