@@ -224,6 +224,12 @@ func TestGracefulStopAndStartTime(t *testing.T) {
 			t.Fatalf("the run took %s, want about 500ms", took)
 		}
 	})
+	t.Run("the instance state counts the iterations of every scenario", func(t *testing.T) {
+		st := h.sched.Instance()
+		if st.IterationsCompleted != 1 || st.IterationsInterrupted != 1 || st.VUsActive != 0 || st.VUsInitialized != 2 || st.CurrentTestRunDuration < took {
+			t.Fatalf("instance state %+v", st)
+		}
+	})
 	t.Run("a scenario starts at its startTime, on a VU the pool already has", func(t *testing.T) {
 		later := h.of("later")
 		if len(later) != 1 || !within(later[0].at.Sub(start), 390*time.Millisecond, 700*time.Millisecond) {

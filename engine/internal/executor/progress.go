@@ -77,3 +77,23 @@ func (p ScenarioProgress) String() string {
 	}
 	return line
 }
+
+// InstanceState is what the script reads as exec.instance.
+type InstanceState struct {
+	VUsActive             int64
+	VUsInitialized        uint64
+	IterationsCompleted   uint64
+	IterationsInterrupted uint64
+	// CurrentTestRunDuration is the time since Run started.
+	CurrentTestRunDuration time.Duration
+}
+
+// Instance returns this instance's state now (exec.instance).
+func (s *Scheduler) Instance() InstanceState {
+	st := InstanceState{VUsActive: s.active.Load(), VUsInitialized: s.pool.initialized(), CurrentTestRunDuration: s.Elapsed()}
+	for _, r := range s.runs {
+		st.IterationsCompleted += r.completed.Load()
+		st.IterationsInterrupted += r.interrupted.Load()
+	}
+	return st
+}
