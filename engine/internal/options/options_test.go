@@ -260,6 +260,11 @@ func TestApplyFollowsK6Precedence(t *testing.T) {
 			func(o *Options) bool { return o.Scenarios[0].Name == "load" && len(o.Warnings) == 0 }},
 		{"--execution-segment and its sequence are parsed", scenarios, Overrides{ExecutionSegment: ptr("1/2:1"), ExecutionSegmentSequence: ptr("0,1/2,1")},
 			func(o *Options) bool { return o.Segment.String() == "1/2:1" && o.Sequence.String() == "0,1/2,1" }},
+		{"--execution-segment joins the script's sequence", `{"executionSegmentSequence": "0,1/3,2/3,1"}`, Overrides{ExecutionSegment: ptr("1/3:2/3")},
+			func(o *Options) bool {
+				st, err := o.Striping()
+				return err == nil && st.Segment().String() == "1/3:2/3"
+			}},
 		{"--no-setup and --no-teardown override the script", `{"noSetup": true}`, Overrides{NoSetup: ptr(false), NoTeardown: ptr(true)},
 			func(o *Options) bool { return !o.NoSetup && o.NoTeardown }},
 	}
@@ -290,6 +295,7 @@ func TestApplyRefusesInvalidFlags(t *testing.T) {
 		{"a zero --duration is refused", Overrides{Duration: ptr(time.Duration(0))}, "--duration must be longer than 0"},
 		{"--vus above --iterations is refused", Overrides{VUs: ptr(int64(5)), Iterations: ptr(int64(2))}, "iterations (2) must be at least vus (5)"},
 		{"a bad --execution-segment is refused", Overrides{ExecutionSegment: ptr("2:3")}, "invalid execution segment"},
+		{"an --execution-segment outside the --execution-segment-sequence is refused", Overrides{ExecutionSegment: ptr("0:1/3"), ExecutionSegmentSequence: ptr("0,1/2,1")}, "is not in the execution segment sequence"},
 		{"a bad summary stat is refused", Overrides{SummaryTrendStats: []string{"p(200)"}}, "percentile must be from 0 to 100"},
 	}
 	for _, c := range cases {
