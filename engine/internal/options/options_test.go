@@ -337,3 +337,41 @@ func TestParseDuration(t *testing.T) {
 		})
 	}
 }
+
+func TestParseReadsSpateSpikeOptions(t *testing.T) {
+	// The options scripts/spike.ts exports with its defaults (10s calm, a 5x burst of 10s, a
+	// verify and a monitor scenario).
+	o, err := Parse([]byte(`{
+		"scenarios": {
+			"load": {"executor": "ramping-arrival-rate", "startRate": 1000, "timeUnit": "1s",
+				"stages": [{"target": 1000, "duration": "10s"}, {"target": 5000, "duration": "1s"}, {"target": 5000, "duration": "10s"},
+				           {"target": 1000, "duration": "1s"}, {"target": 1000, "duration": "10s"}],
+				"preAllocatedVUs": 500, "maxVUs": 2000},
+			"monitor": {"executor": "per-vu-iterations", "vus": 1, "iterations": 1, "maxDuration": "92s", "exec": "monitor"},
+			"verify": {"executor": "per-vu-iterations", "vus": 1, "iterations": 1, "startTime": "32s", "maxDuration": "180s", "exec": "verify"}
+		},
+		"thresholds": {"kafka_writer_error_count": ["count==0"], "dropped_iterations": ["count==0"], "spate_records_verified": ["count>0"]},
+		"summaryTrendStats": ["avg", "min", "med", "p(90)", "p(95)", "p(99)", "max"]
+	}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		ok   bool
+	}{
+		{"three scenarios, verify last", len(o.Scenarios) == 3 && o.Scenarios[2].Name == "verify"},
+		{"the load lasts 32s", o.Scenario("load").PlannedDuration() == 32*time.Second},
+		{"verify starts when the load ends", o.Scenario("verify").StartTime == 32*time.Second},
+		{"the monitor calls its own function", o.Scenario("monitor").Exec == "monitor"},
+		{"three metrics have thresholds", len(o.Thresholds) == 3},
+		{"there is no warning", len(o.Warnings) == 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if !c.ok {
+				t.Fatalf("not so: %+v", o)
+			}
+		})
+	}
+}
