@@ -453,3 +453,32 @@ func TestVUInitFailures(t *testing.T) {
 		})
 	}
 }
+
+func TestIterationExecutorsDropWhatMaxDurationCutsOff(t *testing.T) {
+	cases := []struct {
+		name    string
+		options string
+		ran     int
+		planned int
+	}{
+		// 100ms iterations within 250ms: each VU starts 3 (at 0, 100 and 200ms).
+		{"per-vu-iterations drops each VU's iterations left at maxDuration", `{"scenarios": {"s": {"executor": "per-vu-iterations", "vus": 2, "iterations": 10, "maxDuration": "250ms"}}}`, 6, 20},
+		{"shared-iterations drops the shared iterations left at maxDuration", `{"scenarios": {"s": {"executor": "shared-iterations", "vus": 2, "iterations": 10, "maxDuration": "250ms"}}}`, 6, 10},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, c.options, "", "", sleepFor(100*time.Millisecond))
+			if _, err := h.run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			ran := len(h.of("s"))
+			dropped, _, _ := h.sum(h.builtins.DroppedIterations)
+			if ran+int(dropped) != c.planned || ran < 4 || ran > 6 {
+				t.Fatalf("%d ran and %v dropped, want about %d and the rest of %d", ran, dropped, c.ran, c.planned)
+			}
+			if p := h.sched.Progress()[0]; p.Dropped != uint64(dropped) {
+				t.Fatalf("progress shows %d dropped, the metric %v", p.Dropped, dropped)
+			}
+		})
+	}
+}

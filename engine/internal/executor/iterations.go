@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"spate.local/engine/internal/metrics"
 	"spate.local/engine/internal/segment"
 )
 
@@ -27,7 +28,8 @@ func (e *perVUIterations) progress(r *run, _ time.Duration) float64 {
 
 func (e *perVUIterations) execute(ctx context.Context, r *run) error {
 	var slot uint64
-	return runIterations(ctx, r, e.n, e.maxDuration, func() func() *Iteration {
+	planned := uint64(e.n) * e.iterations
+	return runIterations(ctx, r, e.n, e.maxDuration, planned, r.nextIter.Load, func() func() *Iteration {
 		// The VU's j-th iteration is number g*iterations+j in the test, g being the VU's
 		// index among the scenario's VUs in the whole test: the instances' numbers are then
 		// exactly 0 to vus*iterations-1.
@@ -97,12 +99,14 @@ func (e *sharedIterations) execute(ctx context.Context, r *run) error {
 		}
 		return &Iteration{Scenario: r.scenario, InInstance: k, InTest: e.global(k)}
 	}
-	return runIterations(ctx, r, e.n, e.maxDuration, func() func() *Iteration { return next })
+	started := func() uint64 { return min(r.nextIter.Load(), e.total) }
+	return runIterations(ctx, r, e.n, e.maxDuration, e.total, started, func() func() *Iteration { return next })
 }
 
 // runIterations runs n VUs, each taking iterations from its own next (made by perVU), until
-// they have none left or maxDuration (plus gracefulStop) is over.
-func runIterations(ctx context.Context, r *run, n int, maxDuration time.Duration, perVU func() func() *Iteration) error {
+// they have none left or maxDuration (plus gracefulStop) is over. The planned iterations that
+// did not start within maxDuration are counted in dropped_iterations, as k6 does.
+func runIterations(ctx context.Context, r *run, n int, maxDuration time.Duration, planned uint64, started func() uint64, perVU func() func() *Iteration) error {
 	if n == 0 {
 		return nil
 	}
@@ -124,5 +128,9 @@ func runIterations(ctx context.Context, r *run, n int, maxDuration time.Duration
 		}()
 	}
 	wg.Wait()
+	if left := planned - min(started(), planned); left > 0 && ctx.Err() == nil {
+		r.dropped.Add(left)
+		r.sched.cfg.Collector.Collect(metrics.Sample{Metric: r.sched.cfg.Builtins.DroppedIterations, Tags: r.tags, Time: time.Now(), Value: float64(left)})
+	}
 	return nil
 }
