@@ -20,7 +20,8 @@
 // iterations whose number modulo vus is one of its VU slots; per-vu-iterations numbers a VU's
 // iterations after the VU's global slot. Iteration.InTest is unique across the instances.
 //
-// Metrics: dropped_iterations (an arrival-rate start with no idle VU), iteration_start_delay
+// Metrics: dropped_iterations (an arrival-rate start with no idle VU; the iterations
+// per-vu-iterations and shared-iterations had not started when maxDuration ended), iteration_start_delay
 // (arrival-rate: actual minus scheduled start, ms), vus and vus_max every second; iterations
 // and iteration_duration only with Config.EmitIterationMetrics. Samples carry the run's tags
 // under the scenario's (with scenario=<name>).
