@@ -137,7 +137,9 @@ func (e *arrivalRate) execute(ctx context.Context, r *run) error {
 			if vu == nil {
 				var err error
 				if vu, err = pool.initialize(ctx); err != nil {
-					r.sched.fail(errScenario(r.opts.Name, err))
+					if ctx.Err() == nil {
+						r.sched.fail(errScenario(r.opts.Name, err))
+					}
 					return
 				}
 			}
@@ -148,6 +150,8 @@ func (e *arrivalRate) execute(ctx context.Context, r *run) error {
 	warned := false
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	// k numbers this instance's scheduled iterations; InInstance numbers those that started.
+	var inInstance uint64
 	for k := uint64(0); ; k++ {
 		i := e.striping.IndexAt(k)
 		offset, ok := e.schedule.at(i)
@@ -165,10 +169,10 @@ func (e *arrivalRate) execute(ctx context.Context, r *run) error {
 		if ctx.Err() != nil {
 			break
 		}
-		it := &Iteration{Scenario: r.scenario, InInstance: k, InTest: i, Scheduled: due}
 		select {
 		case wk := <-w.idle:
-			wk.work <- it
+			wk.work <- &Iteration{Scenario: r.scenario, InInstance: inInstance, InTest: i, Scheduled: due}
+			inInstance++
 			continue
 		default:
 		}

@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sort"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,21 +82,24 @@ func TestExecutorsStartIterationsOnSchedule(t *testing.T) {
 			iterate: 5 * time.Millisecond,
 			check: func(t *testing.T, h *harness, start time.Time) {
 				its := h.of("s")
-				if len(its) != 51 {
-					t.Fatalf("%d iterations, want 51 (one at 0 and one at the end)", len(its))
+				// A stall of the machine longer than 5 VUs can absorb drops some.
+				if dropped, _, _ := h.sum(h.builtins.DroppedIterations); len(its)+int(dropped) != 51 || dropped > 5 {
+					t.Fatalf("%d iterations and %v dropped, want 51 (one at 0 and one at the end)", len(its), dropped)
 				}
-				sort.Slice(its, func(i, j int) bool { return its[i].inTest < its[j].inTest })
-				base := its[0].scheduled
-				for i, it := range its {
-					if want := time.Duration(i) * 20 * time.Millisecond; it.scheduled.Sub(base) != want {
-						t.Fatalf("iteration %d scheduled at %s, want %s", i, it.scheduled.Sub(base), want)
+				late := 0
+				for _, it := range its {
+					if want := time.Duration(it.inTest) * 20 * time.Millisecond; it.scheduled.Sub(start).Round(10*time.Millisecond) != want {
+						t.Fatalf("iteration %d scheduled at %s, want %s", it.inTest, it.scheduled.Sub(start), want)
 					}
-					if late := it.at.Sub(it.scheduled); late < 0 || late > 50*time.Millisecond {
-						t.Errorf("iteration %d started %s after its schedule", i, late)
+					if d := it.at.Sub(it.scheduled); d < 0 || d > 50*time.Millisecond {
+						late++
 					}
 				}
-				if n, c, _ := h.sum(h.builtins.IterationStartDelay); c != 51 || n < 0 {
-					t.Errorf("%d iteration_start_delay samples, want 51", c)
+				if late > 2 {
+					t.Errorf("%d iterations started over 50ms after their schedule", late)
+				}
+				if n, c, _ := h.sum(h.builtins.IterationStartDelay); c != len(its) || n < 0 {
+					t.Errorf("%d iteration_start_delay samples, want one per started iteration", c)
 				}
 			},
 		},
@@ -105,8 +109,8 @@ func TestExecutorsStartIterationsOnSchedule(t *testing.T) {
 			iterate: 2 * time.Millisecond,
 			check: func(t *testing.T, h *harness, start time.Time) {
 				its := h.of("s")
-				if len(its) != 100 {
-					t.Fatalf("%d iterations, want 50 in the ramp and 50 in the hold", len(its))
+				if dropped, _, _ := h.sum(h.builtins.DroppedIterations); len(its)+int(dropped) != 100 || dropped > 5 {
+					t.Fatalf("%d iterations and %v dropped, want 50 in the ramp and 50 in the hold", len(its), dropped)
 				}
 				first := 0
 				for _, it := range its {
@@ -114,7 +118,7 @@ func TestExecutorsStartIterationsOnSchedule(t *testing.T) {
 						first++
 					}
 				}
-				if first < 48 || first > 51 {
+				if first < 45 || first > 51 {
 					t.Errorf("%d iterations in the 1s ramp, want 50", first)
 				}
 			},
@@ -173,6 +177,15 @@ func TestArrivalRateDropsIterationsWithoutAFreeVU(t *testing.T) {
 			if p := h.sched.Progress()[0]; p.Dropped != uint64(dropped) {
 				t.Errorf("progress shows %d dropped, metric %v", p.Dropped, dropped)
 			}
+			inInstance := map[uint64]bool{}
+			for _, it := range h.of("s") {
+				inInstance[it.inInstance] = true
+			}
+			for k := 0; k < ran; k++ {
+				if !inInstance[uint64(k)] {
+					t.Fatalf("iterationInInstance %d is missing: started iterations are not numbered 0 to %d", k, ran-1)
+				}
+			}
 			vus := map[uint64]bool{}
 			for _, it := range h.of("s") {
 				vus[it.vu] = true
@@ -209,6 +222,12 @@ func TestGracefulStopAndStartTime(t *testing.T) {
 		}
 		if !within(took, 450*time.Millisecond, 1500*time.Millisecond) {
 			t.Fatalf("the run took %s, want about 500ms", took)
+		}
+	})
+	t.Run("the instance state counts the iterations of every scenario", func(t *testing.T) {
+		st := h.sched.Instance()
+		if st.IterationsCompleted != 1 || st.IterationsInterrupted != 1 || st.VUsActive != 0 || st.VUsInitialized != 2 || st.CurrentTestRunDuration < took {
+			t.Fatalf("instance state %+v", st)
 		}
 	})
 	t.Run("a scenario starts at its startTime, on a VU the pool already has", func(t *testing.T) {
@@ -383,5 +402,83 @@ func TestGaugesAreEmittedEverySecond(t *testing.T) {
 	}
 	if vus[len(vus)-1] != 0 || vus[len(vus)-2] != 3 {
 		t.Fatalf("vus samples %v: want 3 while running and 0 at the end", vus)
+	}
+}
+
+func TestVUInitFailures(t *testing.T) {
+	broken := errors.New("init failed: SyntaxError")
+	cases := []struct {
+		name    string
+		options string
+		failAt  int64 // the n-th NewVU call fails
+		inInit  bool
+	}{
+		{"a VU failing in Init fails Init", `{"scenarios": {"a": {"executor": "constant-vus", "vus": 3, "duration": "1s"}}}`, 2, true},
+		{"a VU failing while an arrival rate grows ends the run with its error", `{"scenarios": {"a": {"executor": "constant-arrival-rate", "rate": 50, "duration": "5s", "preAllocatedVUs": 1, "maxVUs": 5}}}`, 2, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, c.options, "", "", sleepFor(100*time.Millisecond))
+			next := h.sched.pool.newVU
+			var calls atomic.Int64
+			h.sched.pool.newVU = func(ctx context.Context, a, b uint64) (VU, error) {
+				if calls.Add(1) == c.failAt {
+					return nil, broken
+				}
+				return next(ctx, a, b)
+			}
+			if c.inInit {
+				h.sched.pool.newVU = func(ctx context.Context, a, b uint64) (VU, error) {
+					if a == uint64(c.failAt) {
+						return nil, broken
+					}
+					return next(ctx, a, b)
+				}
+			}
+			err := h.sched.Init(context.Background())
+			if c.inInit {
+				if !errors.Is(err, broken) {
+					t.Fatalf("Init = %v, want the VU's error", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			err = h.sched.Run(context.Background())
+			if !errors.Is(err, broken) || !strings.Contains(err.Error(), "scenario a") || time.Since(start) > 2*time.Second {
+				t.Fatalf("Run = %v after %s, want the VU's error naming the scenario, soon", err, time.Since(start))
+			}
+		})
+	}
+}
+
+func TestIterationExecutorsDropWhatMaxDurationCutsOff(t *testing.T) {
+	cases := []struct {
+		name    string
+		options string
+		ran     int
+		planned int
+	}{
+		// 100ms iterations within 250ms: each VU starts 3 (at 0, 100 and 200ms).
+		{"per-vu-iterations drops each VU's iterations left at maxDuration", `{"scenarios": {"s": {"executor": "per-vu-iterations", "vus": 2, "iterations": 10, "maxDuration": "250ms"}}}`, 6, 20},
+		{"shared-iterations drops the shared iterations left at maxDuration", `{"scenarios": {"s": {"executor": "shared-iterations", "vus": 2, "iterations": 10, "maxDuration": "250ms"}}}`, 6, 10},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, c.options, "", "", sleepFor(100*time.Millisecond))
+			if _, err := h.run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			ran := len(h.of("s"))
+			dropped, _, _ := h.sum(h.builtins.DroppedIterations)
+			if ran+int(dropped) != c.planned || ran < 4 || ran > 6 {
+				t.Fatalf("%d ran and %v dropped, want about %d and the rest of %d", ran, dropped, c.ran, c.planned)
+			}
+			if p := h.sched.Progress()[0]; p.Dropped != uint64(dropped) {
+				t.Fatalf("progress shows %d dropped, the metric %v", p.Dropped, dropped)
+			}
+		})
 	}
 }

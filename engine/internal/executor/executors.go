@@ -15,7 +15,7 @@ func newExecutor(o *options.Scenario, st *segment.Striping) (executor, error) {
 	case options.PerVUIterations:
 		return &perVUIterations{n: int(st.CountInt(o.VUs)), iterations: uint64(o.Iterations), maxDuration: o.MaxDuration}, nil
 	case options.SharedIterations:
-		return &sharedIterations{n: int(st.CountInt(o.VUs)), total: uint64(st.CountInt(o.Iterations)), maxDuration: o.MaxDuration}, nil
+		return newSharedIterations(o.VUs, o.Iterations, o.MaxDuration, st), nil
 	case options.RampingVUs:
 		return newRampingVUs(o, st), nil
 	case options.ConstantArrivalRate:

@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"runtime"
+	"sort"
 	"sync"
 
 	"spate.local/engine/internal/segment"
@@ -89,7 +90,7 @@ func (p *pool) takeIdle() VU {
 	if len(p.idle) == 0 {
 		return nil
 	}
-	// The lowest ids first: they were initialized first and are the likeliest to be warm.
+	// The lowest ids first: they were initialized first.
 	vu := p.idle[0]
 	p.idle = p.idle[1:]
 	return vu
@@ -113,11 +114,18 @@ func (p *pool) take(ctx context.Context, n int) ([]VU, error) {
 	return vus, nil
 }
 
-// put returns VUs to the idle set.
+// put returns VUs to the idle set, which stays ordered by id so that scenarios get the same
+// VUs run after run.
 func (p *pool) put(vus ...VU) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.idle = append(p.idle, vus...)
+	for _, vu := range vus {
+		id := vu.IDInInstance()
+		at := sort.Search(len(p.idle), func(i int) bool { return p.idle[i].IDInInstance() > id })
+		p.idle = append(p.idle, nil)
+		copy(p.idle[at+1:], p.idle[at:])
+		p.idle[at] = vu
+	}
 }
 
 // initialized is the number of initialized VUs (vus_max).

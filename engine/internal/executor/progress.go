@@ -1,7 +1,10 @@
 package executor
 
 import (
+	"fmt"
 	"time"
+
+	"spate.local/engine/internal/options"
 )
 
 // ScenarioProgress is one scenario's state, for a live progress line.
@@ -55,4 +58,42 @@ func (s *Scheduler) Elapsed() time.Duration {
 		return 0
 	}
 	return time.Since(time.Unix(0, started))
+}
+
+// String is the scenario's progress line, e.g.
+// "load  [ 45%] 20 VUs  27.0s/1m0s  1234 complete, 0 interrupted, 5 dropped".
+func (p ScenarioProgress) String() string {
+	state := fmt.Sprintf("[%3.0f%%]", 100*p.Fraction)
+	switch {
+	case !p.Started:
+		state = "[waiting]"
+	case p.Done:
+		state = "[done]"
+	}
+	line := fmt.Sprintf("%s  %s %d VUs  %s/%s  %d complete, %d interrupted", p.Name, state, p.ActiveVUs,
+		p.Elapsed.Truncate(100*time.Millisecond), p.Planned, p.Iterations, p.Interrupted)
+	if p.Executor == options.ConstantArrivalRate || p.Executor == options.RampingArrivalRate {
+		line += fmt.Sprintf(", %d dropped", p.Dropped)
+	}
+	return line
+}
+
+// InstanceState is what the script reads as exec.instance.
+type InstanceState struct {
+	VUsActive             int64
+	VUsInitialized        uint64
+	IterationsCompleted   uint64
+	IterationsInterrupted uint64
+	// CurrentTestRunDuration is the time since Run started.
+	CurrentTestRunDuration time.Duration
+}
+
+// Instance returns this instance's state now (exec.instance).
+func (s *Scheduler) Instance() InstanceState {
+	st := InstanceState{VUsActive: s.active.Load(), VUsInitialized: s.pool.initialized(), CurrentTestRunDuration: s.Elapsed()}
+	for _, r := range s.runs {
+		st.IterationsCompleted += r.completed.Load()
+		st.IterationsInterrupted += r.interrupted.Load()
+	}
+	return st
 }

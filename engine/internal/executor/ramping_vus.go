@@ -33,8 +33,14 @@ func newRampingVUs(o *options.Scenario, st *segment.Striping) *rampingVUs {
 	e.start = int(st.CountInt(global))
 	e.peak = e.start
 	last := e.start
+	for _, stage := range o.Stages {
+		e.total += stage.Duration
+	}
 	var at time.Duration
 	add := func(t time.Duration, v int64) {
+		if t >= e.total {
+			return // no iteration starts at or after the end: a VU added then would idle
+		}
 		local := int(st.CountInt(v))
 		if local != last {
 			e.steps = append(e.steps, vuStep{at: t, vus: local})
@@ -59,7 +65,6 @@ func newRampingVUs(o *options.Scenario, st *segment.Striping) *rampingVUs {
 		global = to
 		at += stage.Duration
 	}
-	e.total = at
 	return e
 }
 

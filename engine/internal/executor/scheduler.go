@@ -88,6 +88,11 @@ func NewScheduler(cfg Config) (*Scheduler, error) {
 		if err != nil {
 			return nil, err
 		}
+		if a, ok := r.exec.(*arrivalRate); ok && a.maxVU == 0 {
+			if _, owns := a.schedule.at(st.IndexAt(0)); owns {
+				logger.Warn("this execution segment has no VU for the scenario, so its share of the iterations will be dropped; give maxVUs at least one VU per instance", "scenario", sc.Name, "maxVUs", sc.MaxVUs, "segment", st.Segment().String())
+			}
+		}
 		s.runs = append(s.runs, r)
 	}
 	sort.SliceStable(s.runs, func(i, j int) bool { return s.runs[i].opts.StartTime < s.runs[j].opts.StartTime })
@@ -189,7 +194,8 @@ func (s *Scheduler) Run(parent context.Context) error {
 			if !sleepUntil(ctx, start.Add(r.opts.StartTime)) {
 				return
 			}
-			if err := r.execute(ctx); err != nil {
+			// An error after the run was cancelled (a VU's init cut short) is not the cause.
+			if err := r.execute(ctx); err != nil && ctx.Err() == nil {
 				s.fail(err)
 			}
 		}()

@@ -102,7 +102,8 @@ func Parse(raw []byte) (*Options, error) {
 		if err := decode(raw, &fields); err != nil {
 			return nil, invalid("the options must be an object of option names and values (%v)", err)
 		}
-		if err := decode(raw, &o.Raw); err != nil || o.Raw == nil {
+		// Plain JSON numbers (float64), as a script reading exec.test.options expects.
+		if err := json.Unmarshal(raw, &o.Raw); err != nil || o.Raw == nil {
 			o.Raw = map[string]any{}
 		}
 	}
@@ -116,7 +117,9 @@ func Parse(raw []byte) (*Options, error) {
 			return nil, err
 		}
 	}
-	if err := o.parseSegments(); err != nil {
+	// The segment may come from the command line and the sequence from the script: whether the
+	// one is in the other is checked by Apply.
+	if err := o.parseSegments(false); err != nil {
 		return nil, err
 	}
 	if err := o.derive(); err != nil {
@@ -180,8 +183,9 @@ func (o *Options) set(name string, v json.RawMessage) error {
 	return err
 }
 
-// parseSegments checks the segment and the sequence together (the segment must be in it).
-func (o *Options) parseSegments() error {
+// parseSegments reads the segment and the sequence; together, the segment must be in the
+// sequence.
+func (o *Options) parseSegments(together bool) error {
 	s, err := segment.ParseSegment(o.ExecutionSegment)
 	if err != nil {
 		return exitcode.Wrap(exitcode.InvalidConfig, err, "")
@@ -190,8 +194,10 @@ func (o *Options) parseSegments() error {
 	if err != nil {
 		return exitcode.Wrap(exitcode.InvalidConfig, err, "")
 	}
-	if _, err := segment.New(s, q); err != nil {
-		return exitcode.Wrap(exitcode.InvalidConfig, err, "")
+	if together || !s.IsWhole() {
+		if _, err := segment.New(s, q); err != nil {
+			return exitcode.Wrap(exitcode.InvalidConfig, err, "")
+		}
 	}
 	o.Segment, o.Sequence = s, q
 	return nil

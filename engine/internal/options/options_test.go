@@ -104,6 +104,7 @@ func TestParseReadsOtherOptions(t *testing.T) {
 		{"the execution segment is parsed", o.Segment.String() == "1/3:2/3" && o.Sequence.String() == "0,1/3,2/3,1"},
 		{"an option spate does not implement is a warning", len(o.Warnings) == 1 && strings.Contains(o.Warnings[0], `"hosts"`)},
 		{"the raw options are kept for exec.test.options", o.Raw["tags"].(map[string]any)["testid"] == "abc"},
+		{"raw numbers are plain numbers", o.Raw["teardownTimeout"] == float64(5000)},
 		{"no scenarios and no shortcuts run one VU once", len(o.Scenarios) == 1 && o.Scenarios[0].Executor == PerVUIterations && o.Scenarios[0].VUs == 1 && o.Scenarios[0].Iterations == 1},
 	}
 	for _, c := range cases {
@@ -259,6 +260,11 @@ func TestApplyFollowsK6Precedence(t *testing.T) {
 			func(o *Options) bool { return o.Scenarios[0].Name == "load" && len(o.Warnings) == 0 }},
 		{"--execution-segment and its sequence are parsed", scenarios, Overrides{ExecutionSegment: ptr("1/2:1"), ExecutionSegmentSequence: ptr("0,1/2,1")},
 			func(o *Options) bool { return o.Segment.String() == "1/2:1" && o.Sequence.String() == "0,1/2,1" }},
+		{"--execution-segment joins the script's sequence", `{"executionSegmentSequence": "0,1/3,2/3,1"}`, Overrides{ExecutionSegment: ptr("1/3:2/3")},
+			func(o *Options) bool {
+				st, err := o.Striping()
+				return err == nil && st.Segment().String() == "1/3:2/3"
+			}},
 		{"--no-setup and --no-teardown override the script", `{"noSetup": true}`, Overrides{NoSetup: ptr(false), NoTeardown: ptr(true)},
 			func(o *Options) bool { return !o.NoSetup && o.NoTeardown }},
 	}
@@ -289,6 +295,7 @@ func TestApplyRefusesInvalidFlags(t *testing.T) {
 		{"a zero --duration is refused", Overrides{Duration: ptr(time.Duration(0))}, "--duration must be longer than 0"},
 		{"--vus above --iterations is refused", Overrides{VUs: ptr(int64(5)), Iterations: ptr(int64(2))}, "iterations (2) must be at least vus (5)"},
 		{"a bad --execution-segment is refused", Overrides{ExecutionSegment: ptr("2:3")}, "invalid execution segment"},
+		{"an --execution-segment outside the --execution-segment-sequence is refused", Overrides{ExecutionSegment: ptr("0:1/3"), ExecutionSegmentSequence: ptr("0,1/2,1")}, "is not in the execution segment sequence"},
 		{"a bad summary stat is refused", Overrides{SummaryTrendStats: []string{"p(200)"}}, "percentile must be from 0 to 100"},
 	}
 	for _, c := range cases {
@@ -315,7 +322,8 @@ func TestParseDuration(t *testing.T) {
 		{in: "500ms", want: 500 * time.Millisecond},
 		{in: "1d2h", want: 26 * time.Hour},
 		{in: "2d", want: 48 * time.Hour},
-		{in: "250", want: 250 * time.Millisecond},
+		{in: "250", bad: true},
+		{in: "0", want: 0},
 		{in: "1.5s", want: 1500 * time.Millisecond},
 		{in: "soon", bad: true},
 		{in: "", bad: true},
@@ -325,6 +333,44 @@ func TestParseDuration(t *testing.T) {
 			d, err := ParseDuration(c.in)
 			if c.bad != (err != nil) || (!c.bad && d != c.want) {
 				t.Fatalf("ParseDuration(%q) = %v, %v", c.in, d, err)
+			}
+		})
+	}
+}
+
+func TestParseReadsSpateSpikeOptions(t *testing.T) {
+	// The options scripts/spike.ts exports with its defaults (10s calm, a 5x burst of 10s, a
+	// verify and a monitor scenario).
+	o, err := Parse([]byte(`{
+		"scenarios": {
+			"load": {"executor": "ramping-arrival-rate", "startRate": 1000, "timeUnit": "1s",
+				"stages": [{"target": 1000, "duration": "10s"}, {"target": 5000, "duration": "1s"}, {"target": 5000, "duration": "10s"},
+				           {"target": 1000, "duration": "1s"}, {"target": 1000, "duration": "10s"}],
+				"preAllocatedVUs": 500, "maxVUs": 2000},
+			"monitor": {"executor": "per-vu-iterations", "vus": 1, "iterations": 1, "maxDuration": "92s", "exec": "monitor"},
+			"verify": {"executor": "per-vu-iterations", "vus": 1, "iterations": 1, "startTime": "32s", "maxDuration": "180s", "exec": "verify"}
+		},
+		"thresholds": {"kafka_writer_error_count": ["count==0"], "dropped_iterations": ["count==0"], "spate_records_verified": ["count>0"]},
+		"summaryTrendStats": ["avg", "min", "med", "p(90)", "p(95)", "p(99)", "max"]
+	}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		ok   bool
+	}{
+		{"three scenarios, verify last", len(o.Scenarios) == 3 && o.Scenarios[2].Name == "verify"},
+		{"the load lasts 32s", o.Scenario("load").PlannedDuration() == 32*time.Second},
+		{"verify starts when the load ends", o.Scenario("verify").StartTime == 32*time.Second},
+		{"the monitor calls its own function", o.Scenario("monitor").Exec == "monitor"},
+		{"three metrics have thresholds", len(o.Thresholds) == 3},
+		{"there is no warning", len(o.Warnings) == 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if !c.ok {
+				t.Fatalf("not so: %+v", o)
 			}
 		})
 	}

@@ -174,7 +174,7 @@ func (o *Options) Apply(ov Overrides) error {
 			return invalid("--summary-time-unit must be s, ms or us, got %q", *ov.SummaryTimeUnit)
 		}
 	}
-	if err := o.parseSegments(); err != nil {
+	if err := o.parseSegments(true); err != nil {
 		return err
 	}
 	return o.derive()

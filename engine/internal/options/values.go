@@ -114,14 +114,17 @@ func positiveDuration(path string, v json.RawMessage) (time.Duration, error) {
 }
 
 // ParseDuration reads k6's duration strings: Go's units (ns, us, µs, ms, s, m, h) plus d for
-// days, and a bare number as milliseconds.
+// days. A number without a unit is refused (only "0" is clear without one).
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, fmt.Errorf("empty duration")
 	}
 	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		return time.Duration(f * float64(time.Millisecond)), nil
+		if f == 0 {
+			return 0, nil
+		}
+		return 0, fmt.Errorf("duration %q has no unit", s)
 	}
 	// Days first: Go's parser has no d unit.
 	var days time.Duration
