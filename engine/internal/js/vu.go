@@ -382,7 +382,8 @@ type discardLogger struct{}
 func (discardLogger) Infof(string, ...any) {}
 func (discardLogger) Warnf(string, ...any) {}
 
-// errorLog logs a script's exceptions one line each, and folds a run of identical ones into
+// errorLog logs a script's exceptions one line each (at error level when the Logger has an
+// Errorf method), and folds a run of identical ones into
 // one line per interval so a failing iteration at thousands per second does not flood the log.
 type errorLog struct {
 	last       string
@@ -393,12 +394,16 @@ type errorLog struct {
 const errorLogInterval = 5 * time.Second
 
 func (l *errorLog) log(logger modules.Logger, line string, now time.Time) {
+	logf := logger.Warnf
+	if e, ok := logger.(interface{ Errorf(string, ...any) }); ok {
+		logf = e.Errorf
+	}
 	if line == l.last && now.Sub(l.lastLogged) < errorLogInterval {
 		l.suppressed++
 		return
 	}
 	if l.suppressed > 0 {
-		logger.Warnf("%s (and %d more times)", l.last, l.suppressed)
+		logf("%s (and %d more times)", l.last, l.suppressed)
 		l.suppressed = 0
 		if line == l.last {
 			l.lastLogged = now
@@ -406,5 +411,5 @@ func (l *errorLog) log(logger modules.Logger, line string, now time.Time) {
 		}
 	}
 	l.last, l.lastLogged = line, now
-	logger.Warnf("%s", line)
+	logf("%s", line)
 }
