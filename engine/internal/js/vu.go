@@ -413,3 +413,17 @@ func (l *errorLog) log(logger modules.Logger, line string, now time.Time) {
 	l.last, l.lastLogged = line, now
 	logf("%s", line)
 }
+
+// NewVUFunc adapts NewVU to what the executors take: VUs of this Config, initialized with ctx.
+func (cfg *Config) NewVUFunc() executor.NewVUFunc {
+	return func(ctx context.Context, idInInstance, idInTest uint64) (executor.VU, error) {
+		vu, err := NewVU(ctx, cfg, idInInstance, idInTest)
+		if err != nil {
+			return nil, err
+		}
+		return vu, nil
+	}
+}
+
+var _ executor.VU = (*VU)(nil)
+var _ State = (*VU)(nil)

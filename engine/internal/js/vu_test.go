@@ -482,3 +482,16 @@ func TestErrorLocationIsRelativeToTheWorkingDirectory(t *testing.T) {
 		}
 	})
 }
+
+func TestNewVUFunc(t *testing.T) {
+	r := newRig(t, "main.js", "export default function () {}\n")
+	vu, err := r.cfg.NewVUFunc()(context.Background(), 3, 13)
+	t.Run("the executors' constructor gives initialized VUs with their ids", func(t *testing.T) {
+		if err != nil || vu.IDInInstance() != 3 || vu.IDInTest() != 13 {
+			t.Fatalf("vu %v, err %v", vu, err)
+		}
+		if err := vu.RunIteration(context.Background(), &executor.Iteration{Scenario: scenario("default", "")}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
