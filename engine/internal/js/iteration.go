@@ -30,8 +30,11 @@ func (vu *VU) scenarioState(s *executor.Scenario) (*scenarioState, error) {
 	if name == "" {
 		name = "default"
 	}
-	exports := vu.module.Get("exports").ToObject(vu.rt)
-	fn, ok := sobek.AssertFunction(exports.Get(name))
+	value, err := vu.export(name)
+	if err != nil {
+		return nil, exitcode.New(exitcode.ScriptException, "script error: reading the export %q: %s", name, describeException(err))
+	}
+	fn, ok := sobek.AssertFunction(value)
 	if !ok {
 		return nil, exitcode.Wrap(exitcode.InvalidConfig,
 			fmt.Errorf("scenario %q runs %q, which the script does not export as a function", s.Name, name),
@@ -67,6 +70,9 @@ func (vu *VU) enter(st *scenarioState) {
 // not returned; it returns ctx.Err() for an interrupted iteration and an *exitcode.Error with
 // code ScriptAborted after exec.test.abort().
 func (vu *VU) RunIteration(ctx context.Context, it *executor.Iteration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	st, err := vu.scenarioState(it.Scenario)
 	if err != nil {
 		return err

@@ -171,6 +171,8 @@ func (vu *VU) call(ctx context.Context, fn func() (sobek.Value, error)) (sobek.V
 		}
 	}
 	if vu.abortReason != nil {
+		// An abort from Go code after the script's last instruction never fired: clear it.
+		vu.rt.ClearInterrupt()
 		err = abortError(*vu.abortReason)
 	}
 	if err != nil {
@@ -200,7 +202,10 @@ func (vu *VU) call(ctx context.Context, fn func() (sobek.Value, error)) (sobek.V
 
 // Options returns the JSON of the script's `export const options`, {} when there is none.
 func (vu *VU) Options() ([]byte, error) {
-	options := vu.module.Get("exports").ToObject(vu.rt).Get("options")
+	options, err := vu.export("options")
+	if err != nil {
+		return nil, exitcode.New(exitcode.InvalidConfig, "script error: the exported options cannot be read: %s", describeException(err))
+	}
 	if options == nil || sobek.IsUndefined(options) || sobek.IsNull(options) {
 		return []byte("{}"), nil
 	}
@@ -209,6 +214,17 @@ func (vu *VU) Options() ([]byte, error) {
 		return nil, exitcode.New(exitcode.InvalidConfig, "script error: the exported options cannot be read as JSON: %s", describeException(err).message)
 	}
 	return []byte(text), nil
+}
+
+// export reads one of the script's exports. esbuild exports through getters, which are script
+// code, so a throw is caught here rather than escaping as a panic.
+func (vu *VU) export(name string) (value sobek.Value, err error) {
+	if exc := vu.rt.Try(func() {
+		value = vu.module.Get("exports").ToObject(vu.rt).Get(name)
+	}); exc != nil {
+		return nil, exc
+	}
+	return value, nil
 }
 
 // Exports lists the names the script exports.
@@ -236,7 +252,11 @@ func (vu *VU) SetSetupData(data []byte) error {
 // An exception is an *exitcode.Error with code ScriptException; exec.test.abort() gives
 // ScriptAborted; a cancelled ctx gives ctx.Err().
 func (vu *VU) Call(ctx context.Context, name string, args ...[]byte) ([]byte, error) {
-	fn, ok := sobek.AssertFunction(vu.module.Get("exports").ToObject(vu.rt).Get(name))
+	value, err := vu.export(name)
+	if err != nil {
+		return nil, exitcode.New(exitcode.ScriptException, "script error: reading the export %q: %s", name, describeException(err))
+	}
+	fn, ok := sobek.AssertFunction(value)
 	if !ok {
 		return nil, exitcode.New(exitcode.ScriptException, "script error: the script exports no function %q", name)
 	}

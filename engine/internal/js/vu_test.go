@@ -94,6 +94,10 @@ func init() {
 				return p
 			},
 			"abort":  func(reason string) { vu.(State).AbortTest(reason) },
+			"abortFromLoop": func(reason string) {
+				done := vu.Callback()
+				go done(func() error { vu.(State).AbortTest(reason); return nil })
+			},
 			"inInit": func() bool { return vu.InInit() },
 		}}, nil
 	}))
@@ -344,6 +348,8 @@ func TestAbortAndExceptions(t *testing.T) {
 			"import { abort } from 'k6/x/jstest'\nexport default function () { try { abort('stop now') } catch (e) { } }\n", "default", exitcode.ScriptAborted, []string{"test aborted: stop now"}},
 		{"an abort after an await is exit code 108",
 			"import { abort, later } from 'k6/x/jstest'\nexport default async function () { await later(1, 1); abort('async stop') }\n", "default", exitcode.ScriptAborted, []string{"test aborted: async stop"}},
+		{"an abort from a module's callback on the event loop is exit code 108",
+			"import { abortFromLoop } from 'k6/x/jstest'\nexport default function () { abortFromLoop('module stop') }\n", "default", exitcode.ScriptAborted, []string{"test aborted: module stop"}},
 		{"an exception in setup is exit code 107 with its location",
 			"export function setup () {\n  null.x\n}\nexport default function () {}\n", "setup", exitcode.ScriptException, []string{"setup()", "main.ts:2:"}},
 		{"an abort in setup is exit code 108",
@@ -380,6 +386,20 @@ func TestAbortAndExceptions(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestVUAfterAbort(t *testing.T) {
+	r := newRig(t, "main.ts", "import { abortFromLoop } from 'k6/x/jstest'\nexport function stop () { abortFromLoop('x') }\nexport function teardown () { return 1 }\n")
+	vu := r.vu(t, 1)
+	err := vu.RunIteration(context.Background(), &executor.Iteration{Scenario: scenario("stop", "stop")})
+	t.Run("an abort that fired outside the script leaves no interrupt behind", func(t *testing.T) {
+		if exitcode.Of(err) != exitcode.ScriptAborted {
+			t.Fatalf("err %v", err)
+		}
+		if out, err := vu.Call(context.Background(), "teardown"); err != nil || string(out) != "1" {
+			t.Errorf("teardown after the abort: %s, %v", out, err)
+		}
+	})
 }
 
 func TestIterationException(t *testing.T) {
