@@ -178,3 +178,38 @@ func TestHTTPInInit(t *testing.T) {
 		}
 	})
 }
+
+func TestExpectedStatuses(t *testing.T) {
+	srv := server(t)
+	r := jstest.New(t, "main.js", `
+import http from 'k6/http'
+export function perRequest () { http.get(__ENV.BASE + '/missing', { responseCallback: http.expectedStatuses(404, { min: 200, max: 299 }) }) }
+export function off () { http.setResponseCallback(null); http.get(__ENV.BASE + '/missing') }
+export function bad () { http.expectedStatuses('x') }
+`)
+	r.Config.Env["BASE"] = srv.URL
+	vu := r.VU(t, 1)
+	t.Run("a request's responseCallback decides whether its status is expected", func(t *testing.T) {
+		jstest.Iterate(t, vu, jstest.Scenario("perRequest", "perRequest"))
+		failed := r.Samples.Of("http_req_failed")
+		if len(failed) != 1 || failed[0].Value != 0 || failed[0].Tags.Map()["expected_response"] != "true" {
+			t.Errorf("http_req_failed %v", failed)
+		}
+	})
+	t.Run("setResponseCallback(null) turns http_req_failed off", func(t *testing.T) {
+		jstest.Iterate(t, vu, jstest.Scenario("off", "off"))
+		if n := len(r.Samples.Of("http_req_failed")); n != 1 {
+			t.Errorf("%d http_req_failed samples, want still 1", n)
+		}
+		reqs := r.Samples.Of("http_reqs")
+		if _, ok := reqs[len(reqs)-1].Tags.Get("expected_response"); ok || len(reqs) != 2 {
+			t.Errorf("http_reqs %v", reqs)
+		}
+	})
+	t.Run("an argument that is no status is an error", func(t *testing.T) {
+		jstest.Iterate(t, vu, jstest.Scenario("bad", "bad"))
+		if !strings.Contains(r.Log.String(), "expectedStatuses: x is not an HTTP status") {
+			t.Errorf("log %q", r.Log.String())
+		}
+	})
+}

@@ -123,13 +123,16 @@ func (in *instance) failure(req *request, code int, err error) sobek.Value {
 
 // emit pushes the request's samples, tagged as k6 tags them.
 func (in *instance) emit(req *request, p *phases, start time.Time, status int, proto string, code int, sentBefore, receivedBefore int64) {
-	expected := status >= 200 && status < 400
 	tags := map[string]string{
-		"method":            req.method,
-		"url":               req.url,
-		"name":              req.url,
-		"status":            strconv.Itoa(status),
-		"expected_response": strconv.FormatBool(expected),
+		"method": req.method,
+		"url":    req.url,
+		"name":   req.url,
+		"status": strconv.Itoa(status),
+	}
+	expected := true
+	if req.expected != nil {
+		expected = req.expected.expected(status)
+		tags["expected_response"] = strconv.FormatBool(expected)
 	}
 	if proto != "" {
 		tags["proto"] = proto
@@ -153,10 +156,15 @@ func (in *instance) emit(req *request, p *phases, start time.Time, status int, p
 	}
 	now := p.done
 	m := &in.m
-	in.vu.Collector().Collect(
+	samples := make([]metrics.Sample, 0, 11)
+	samples = append(samples,
 		metrics.Sample{Metric: m.reqs, Tags: set, Time: now, Value: 1},
 		metrics.Sample{Metric: m.duration, Tags: set, Time: now, Value: sending + waiting + receiving},
-		metrics.Sample{Metric: m.failed, Tags: set, Time: now, Value: failed},
+	)
+	if req.expected != nil {
+		samples = append(samples, metrics.Sample{Metric: m.failed, Tags: set, Time: now, Value: failed})
+	}
+	samples = append(samples,
 		metrics.Sample{Metric: m.blocked, Tags: set, Time: now, Value: blocked},
 		metrics.Sample{Metric: m.connecting, Tags: set, Time: now, Value: connecting},
 		metrics.Sample{Metric: m.tlsHandshaking, Tags: set, Time: now, Value: tlsTime},
@@ -166,6 +174,7 @@ func (in *instance) emit(req *request, p *phases, start time.Time, status int, p
 		metrics.Sample{Metric: m.dataSent, Tags: in.vu.Tags(), Time: now, Value: float64(in.counter.sent.Load() - sentBefore)},
 		metrics.Sample{Metric: m.dataReceived, Tags: in.vu.Tags(), Time: now, Value: float64(in.counter.received.Load() - receivedBefore)},
 	)
+	in.vu.Collector().Collect(samples...)
 }
 
 // response builds k6's Response object.
