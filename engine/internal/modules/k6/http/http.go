@@ -84,6 +84,7 @@ func New(vu modules.VU) (modules.Exports, error) {
 		"del":     in.withBody("DELETE"),
 		"options": in.withBody("OPTIONS"),
 
+		"batch":               in.batch,
 		"expectedStatuses":    in.expectedStatuses,
 		"setResponseCallback": in.setResponseCallback,
 	}

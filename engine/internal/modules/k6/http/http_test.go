@@ -36,6 +36,7 @@ func server(t *testing.T) *httptest.Server {
 		case <-r.Context().Done():
 		}
 	})
+	mux.HandleFunc("/wait", func(w http.ResponseWriter, r *http.Request) { time.Sleep(100 * time.Millisecond) })
 	mux.HandleFunc("/bytes", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte{0, 1, 2, 3, 4}) })
 	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/json", http.StatusFound) })
 	srv := httptest.NewServer(mux)
@@ -210,6 +211,48 @@ export function bad () { http.expectedStatuses('x') }
 		jstest.Iterate(t, vu, jstest.Scenario("bad", "bad"))
 		if !strings.Contains(r.Log.String(), "expectedStatuses: x is not an HTTP status") {
 			t.Errorf("log %q", r.Log.String())
+		}
+	})
+}
+
+func TestBatch(t *testing.T) {
+	srv := server(t)
+	r := jstest.New(t, "main.js", `
+import http from 'k6/http'
+const base = __ENV.BASE
+export function array () {
+  const rs = http.batch([base + '/json', ['POST', base + '/echo', 'b1'], { method: 'GET', url: base + '/missing' }])
+  console.log(rs.map((r) => r.status).join(' ') + ' ' + rs[1].body)
+}
+export function object () {
+  const rs = http.batch({ a: base + '/bytes', b: { url: base + '/json', params: { tags: { name: 'b' } } } })
+  console.log(rs.a.status + ' ' + rs.b.json().ok)
+}
+export function parallel () {
+  const start = Date.now()
+  http.batch([base + '/wait', base + '/wait', base + '/wait'])
+  console.log(String(Date.now() - start < 290))
+}
+`)
+	r.Config.Env["BASE"] = srv.URL
+	vu := r.VU(t, 1)
+	tests := []struct{ name, exec, want string }{
+		{"an array of requests gives an array of responses in order", "array", "INFO 200 200 404 POST   b1"},
+		{"an object of requests gives an object of responses", "object", "INFO 200 true"},
+		{"a batch's requests run at the same time", "parallel", "INFO true"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(r.Log.String())
+			jstest.Iterate(t, vu, jstest.Scenario(tc.exec, tc.exec))
+			if got := strings.TrimPrefix(r.Log.String()[before:], "\n"); got != tc.want {
+				t.Errorf("logged %q, want %q", got, tc.want)
+			}
+		})
+	}
+	t.Run("each request of a batch emits its own http_reqs", func(t *testing.T) {
+		if n := len(r.Samples.Of("http_reqs")); n != 8 {
+			t.Errorf("%d http_reqs, want 8", n)
 		}
 	})
 }
