@@ -1,6 +1,6 @@
-// Package http is the "k6/http" module: synchronous HTTP requests with k6's params, response
-// object and metrics (http_reqs, http_req_duration and its phases, http_req_failed, data_sent,
-// data_received).
+// Package http is the "k6/http" module: synchronous HTTP requests (and parallel batches) with
+// k6's params, response object and metrics (http_reqs, http_req_duration and its phases,
+// http_req_failed, data_sent, data_received).
 package http
 
 import (
