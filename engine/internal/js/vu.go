@@ -50,16 +50,16 @@ type VU struct {
 	group    string
 	tags     *metrics.TagSet
 
-	scenarios     map[*executor.Scenario]*scenarioState
-	scenario      *scenarioState
-	iteration     *executor.Iteration
-	iterations    uint64
-	env           sobek.Value
-	setupData     sobek.Value
-	abortReason   *string
-	errorLog      errorLog
-	rejections    rejections
-	samples       [2]metrics.Sample
+	scenarios   map[*executor.Scenario]*scenarioState
+	scenario    *scenarioState
+	iteration   *executor.Iteration
+	iterations  uint64
+	env         sobek.Value
+	setupData   sobek.Value
+	abortReason *string
+	errorLog    errorLog
+	rejections  rejections
+	samples     [2]metrics.Sample
 }
 
 // NewVU creates a VU and runs the script's init code in it. idInInstance 0 is the VU that

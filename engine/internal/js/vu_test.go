@@ -93,7 +93,7 @@ func init() {
 				}()
 				return p
 			},
-			"abort":  func(reason string) { vu.(State).AbortTest(reason) },
+			"abort": func(reason string) { vu.(State).AbortTest(reason) },
 			"abortFromLoop": func(reason string) {
 				done := vu.Callback()
 				go done(func() error { vu.(State).AbortTest(reason); return nil })

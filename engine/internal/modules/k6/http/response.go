@@ -20,8 +20,8 @@ import (
 // phases are the times of a request's steps, as httptrace reports them.
 type phases struct {
 	start, getConn, gotConn, connectStart, connectDone, tlsStart, tlsDone time.Time
-	wrote, firstByte, done                                          time.Time
-	remote                                                          net.Addr
+	wrote, firstByte, done                                                time.Time
+	remote                                                                net.Addr
 }
 
 func (p *phases) trace() *httptrace.ClientTrace {
