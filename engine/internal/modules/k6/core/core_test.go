@@ -134,7 +134,7 @@ import exec from 'k6/execution'
 export function abortInCheck () { check(1, { 'aborts': () => exec.test.abort('from a check') }) }
 export function abortInGroup () { group('g', () => exec.test.abort('from a group')) }
 export function throwInGroup () { group('g', () => { throw new Error('inside') }) }
-export function throwInCheck () { check(1, { 'throws': () => { throw new Error('in condition') } }) }
+export function throwInCheck () { check(1, { 'before': true, 'throws': () => { throw new Error('in condition') } }) }
 `)
 	vu := r.VU(t, 1)
 	for _, exec := range []string{"abortInCheck", "abortInGroup"} {
@@ -159,6 +159,10 @@ export function throwInCheck () { check(1, { 'throws': () => { throw new Error('
 		jstest.Iterate(t, vu, jstest.Scenario("throwInCheck", "throwInCheck"))
 		if !strings.Contains(r.Log.String(), "Error: in condition") {
 			t.Errorf("log %q", r.Log.String())
+		}
+		checks := r.Samples.Of("checks")
+		if len(checks) == 0 || checks[len(checks)-1].Tags.Map()["check"] != "before" {
+			t.Errorf("the condition before the exception was not counted: %v", checks)
 		}
 	})
 }
