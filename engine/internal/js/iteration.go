@@ -73,8 +73,14 @@ func (vu *VU) RunIteration(ctx context.Context, it *executor.Iteration) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// Armed first: it also clears an interrupt left by the context of an earlier scenario.
+	vu.watch(ctx)
 	st, err := vu.scenarioState(it.Scenario)
 	if err != nil {
+		if ctx.Err() != nil {
+			vu.unwatch()
+			return ctx.Err()
+		}
 		return err
 	}
 	if vu.scenario != st {
@@ -85,7 +91,7 @@ func (vu *VU) RunIteration(ctx context.Context, it *executor.Iteration) error {
 	st.iterations++
 	vu.ctx = ctx
 	start := time.Now()
-	_, err = vu.call(ctx, func() (sobek.Value, error) {
+	_, err = vu.call(ctx, true, func() (sobek.Value, error) {
 		if vu.setupData == nil {
 			return st.fn(sobek.Undefined())
 		}

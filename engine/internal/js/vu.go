@@ -57,6 +57,7 @@ type VU struct {
 	env         sobek.Value
 	setupData   sobek.Value
 	abortReason *string
+	watching    interruptWatch
 	errorLog    errorLog
 	rejections  rejections
 	samples     [2]metrics.Sample
@@ -121,7 +122,7 @@ func (vu *VU) runInit(ctx context.Context) error {
 	vu.module = vu.rt.NewObject()
 	exports := vu.rt.NewObject()
 	_ = vu.module.Set("exports", exports)
-	_, err = vu.call(ctx, func() (sobek.Value, error) {
+	_, err = vu.call(ctx, false, func() (sobek.Value, error) {
 		return wrapper(sobek.Undefined(), vu.module, exports, vu.rt.ToValue(vu.requireModule),
 			vu.rt.ToValue(vu.cfg.Program.Entry), vu.rt.ToValue(vu.cfg.Program.Dir))
 	})
@@ -145,30 +146,22 @@ func (vu *VU) initError(err error) error {
 
 // call runs fn (a call into the script) and then the event loop, with ctx able to interrupt
 // both. A returned promise is awaited: its rejection is the call's error, its value the result.
-func (vu *VU) call(ctx context.Context, fn func() (sobek.Value, error)) (sobek.Value, error) {
+// With keepWatch the interrupt stays armed on ctx after the call (iterations of one scenario
+// share a context); otherwise it is disarmed before call returns.
+func (vu *VU) call(ctx context.Context, keepWatch bool, fn func() (sobek.Value, error)) (sobek.Value, error) {
 	vu.abortReason = nil
-	watched := ctx.Done() != nil
-	var fired chan struct{}
-	var stop func() bool
-	if watched {
-		fired = make(chan struct{})
-		stop = context.AfterFunc(ctx, func() {
-			vu.rt.Interrupt(ctxSignal{})
-			close(fired)
-		})
-	}
+	vu.watch(ctx)
 	result, err := fn()
 	if err == nil {
 		err = vu.loop.run(ctx)
 	}
-	if watched && !stop() {
-		// The context ended: wait for the interrupt to be set before clearing it, so the
-		// runtime is clean for the next call.
-		<-fired
-		vu.rt.ClearInterrupt()
+	if ctx.Err() != nil {
+		vu.unwatch()
 		if err == nil {
 			err = ctx.Err()
 		}
+	} else if !keepWatch {
+		vu.unwatch()
 	}
 	if vu.abortReason != nil {
 		// An abort from Go code after the script's last instruction never fired: clear it.
@@ -202,6 +195,7 @@ func (vu *VU) call(ctx context.Context, fn func() (sobek.Value, error)) (sobek.V
 
 // Options returns the JSON of the script's `export const options`, {} when there is none.
 func (vu *VU) Options() ([]byte, error) {
+	vu.unwatch()
 	options, err := vu.export("options")
 	if err != nil {
 		return nil, exitcode.New(exitcode.InvalidConfig, "script error: the exported options cannot be read: %s", describeException(err))
@@ -219,6 +213,16 @@ func (vu *VU) Options() ([]byte, error) {
 // export reads one of the script's exports. esbuild exports through getters, which are script
 // code, so a throw is caught here rather than escaping as a panic.
 func (vu *VU) export(name string) (value sobek.Value, err error) {
+	defer func() {
+		// Try catches exceptions, not interrupts: those come back as errors too.
+		if x := recover(); x != nil {
+			interrupted, ok := x.(*sobek.InterruptedError)
+			if !ok {
+				panic(x)
+			}
+			err = interrupted
+		}
+	}()
 	if exc := vu.rt.Try(func() {
 		value = vu.module.Get("exports").ToObject(vu.rt).Get(name)
 	}); exc != nil {
@@ -235,6 +239,7 @@ func (vu *VU) Exports() []string {
 // SetSetupData gives the VU setup()'s result. The VU parses its own copy once: every exec
 // function receives it as its first argument, and its changes stay within this VU.
 func (vu *VU) SetSetupData(data []byte) error {
+	vu.unwatch()
 	if len(data) == 0 {
 		vu.setupData = nil
 		return nil
@@ -252,6 +257,7 @@ func (vu *VU) SetSetupData(data []byte) error {
 // An exception is an *exitcode.Error with code ScriptException; exec.test.abort() gives
 // ScriptAborted; a cancelled ctx gives ctx.Err().
 func (vu *VU) Call(ctx context.Context, name string, args ...[]byte) ([]byte, error) {
+	vu.unwatch()
 	value, err := vu.export(name)
 	if err != nil {
 		return nil, exitcode.New(exitcode.ScriptException, "script error: reading the export %q: %s", name, describeException(err))
@@ -274,7 +280,7 @@ func (vu *VU) Call(ctx context.Context, name string, args ...[]byte) ([]byte, er
 	}
 	vu.ctx = ctx
 	defer func() { vu.ctx = context.Background() }()
-	result, err := vu.call(ctx, func() (sobek.Value, error) { return fn(sobek.Undefined(), values...) })
+	result, err := vu.call(ctx, false, func() (sobek.Value, error) { return fn(sobek.Undefined(), values...) })
 	if err != nil {
 		if errors.Is(err, errInterrupted) {
 			return nil, ctx.Err()

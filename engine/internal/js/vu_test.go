@@ -515,3 +515,64 @@ func TestNewVUFunc(t *testing.T) {
 		}
 	})
 }
+
+func BenchmarkEmptyIterationUncancellable(b *testing.B) {
+	p, err := Compile(writeScriptB(b, "main.js", "export default function () {}\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	reg := metrics.NewRegistry()
+	cfg := &Config{Program: p, Registry: reg, Builtins: metrics.RegisterBuiltins(reg), Collector: metrics.CollectorFunc(func(...metrics.Sample) {})}
+	vu, err := NewVU(context.Background(), cfg, 1, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	it := &executor.Iteration{Scenario: scenario("default", "")}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := vu.RunIteration(context.Background(), it); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestContextEndingBetweenCalls(t *testing.T) {
+	r := newRig(t, "main.ts", "export default function () {}\nexport function other () {}\nexport function teardown (d: { n: number }) { return d.n }\n")
+	vu := r.vu(t, 1)
+	first, cancel := context.WithCancel(context.Background())
+	if err := vu.RunIteration(first, &executor.Iteration{Scenario: scenario("default", "")}); err != nil {
+		t.Fatal(err)
+	}
+	cancel() // the scenario ends while the VU is idle
+	time.Sleep(10 * time.Millisecond)
+	tests := []struct {
+		name string
+		run  func() error
+		want error
+	}{
+		{"an iteration on the ended context does not start", func() error {
+			return vu.RunIteration(first, &executor.Iteration{Scenario: scenario("default", "")})
+		}, context.Canceled},
+		{"setup data can still be given", func() error { return vu.SetSetupData([]byte(`{"n":4}`)) }, nil},
+		{"teardown still runs", func() error {
+			out, err := vu.Call(context.Background(), "teardown", []byte(`{"n":4}`))
+			if err == nil && string(out) != "4" {
+				return fmt.Errorf("teardown returned %s", out)
+			}
+			return err
+		}, nil},
+		{"the next scenario's iterations run", func() error {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			return vu.RunIteration(ctx, &executor.Iteration{Scenario: scenario("other", "other")})
+		}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.run(); !errors.Is(err, tc.want) && err != tc.want {
+				t.Errorf("got %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
