@@ -14,7 +14,8 @@ import (
 	"spate.local/engine/internal/modules"
 )
 
-// Config is what every VU of a run shares.
+// Config is what every VU of a run shares. Registry, Builtins, Collector and Logger default to
+// a fresh registry, its built-ins, a collector and a logger that drop everything.
 type Config struct {
 	Program *Program
 	// Env is the script's __ENV (the run's environment and -e values).
@@ -71,6 +72,9 @@ func NewVU(ctx context.Context, cfg *Config, idInInstance, idInTest uint64) (*VU
 	if cfg == nil || cfg.Program == nil {
 		return nil, errors.New("js: NewVU needs a Config with a Program")
 	}
+	// VUs are created concurrently from one Config: defaults go into this VU's copy.
+	copied := *cfg
+	cfg = &copied
 	if cfg.Registry == nil {
 		cfg.Registry = metrics.NewRegistry()
 	}
@@ -103,6 +107,9 @@ func NewVU(ctx context.Context, cfg *Config, idInInstance, idInTest uint64) (*VU
 		return nil, err
 	}
 	if err := vu.runInit(ctx); err != nil {
+		if errors.Is(err, errInterrupted) {
+			return nil, ctx.Err()
+		}
 		return nil, err
 	}
 	vu.inInit = false

@@ -576,3 +576,15 @@ func TestContextEndingBetweenCalls(t *testing.T) {
 		})
 	}
 }
+
+func TestInitInterrupted(t *testing.T) {
+	r := newRig(t, "main.js", "for (;;) {}\nexport default function () {}\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := NewVU(ctx, r.cfg, 1, 1)
+	t.Run("init code that never ends stops with its context", func(t *testing.T) {
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("NewVU = %v, want context.DeadlineExceeded", err)
+		}
+	})
+}
