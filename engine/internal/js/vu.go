@@ -140,6 +140,9 @@ func (vu *VU) runInit(ctx context.Context) error {
 }
 
 func (vu *VU) initError(err error) error {
+	if errors.Is(err, errInterrupted) {
+		return err
+	}
 	err = classify(err)
 	var coded *exitcode.Error
 	if errors.As(err, &coded) {
