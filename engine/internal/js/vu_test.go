@@ -427,10 +427,12 @@ func TestScenarioEnvAndOpen(t *testing.T) {
 	key := fmt.Sprintf("env-%d", time.Now().UnixNano())
 	r := newRig(t, "main.ts", `
 import { record } from 'k6/x/jstest'
+import { nested } from './lib/reader.ts'
 const text = open('./data/hello.txt')
 export default function () { record('`+key+`', __ENV.NAME + ' ' + __ENV.EXTRA + ' ' + text.trim()) }
 export function late () { open('./data/hello.txt') }
-`, "data/hello.txt", "hello\n")
+export function fromLib () { record('`+key+`-lib', nested.trim()) }
+`, "data/hello.txt", "hello\n", "lib/reader.ts", "export const nested = open('./near.txt')\n", "lib/near.txt", "next to the module\n")
 	vu := r.vu(t, 1)
 	s := scenario("withenv", "")
 	s.Env = map[string]string{"EXTRA": "scenario"}
@@ -442,6 +444,14 @@ export function late () { open('./data/hello.txt') }
 	}
 	t.Run("a scenario's env is seen over the run's __ENV only in that scenario", func(t *testing.T) {
 		if got := strings.Join(recordedOf(key), ","); got != "run scenario hello,run undefined hello" {
+			t.Errorf("recorded %q", got)
+		}
+	})
+	t.Run("open() in an imported module reads relative to that module", func(t *testing.T) {
+		if err := vu.RunIteration(context.Background(), &executor.Iteration{Scenario: scenario("fromLib", "fromLib")}); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(recordedOf(key+"-lib"), ","); got != "next to the module" {
 			t.Errorf("recorded %q", got)
 		}
 	})
