@@ -27,6 +27,9 @@ func server(t *testing.T) *httptest.Server {
 	})
 	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		if r.Host == "virtual.test" {
+			_, _ = io.WriteString(w, "virtual ")
+		}
 		_, _ = io.WriteString(w, r.Method+" "+r.Header.Get("X-Token")+" "+r.Header.Get("Content-Type")+" "+string(body))
 	})
 	mux.HandleFunc("/missing", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
@@ -67,6 +70,7 @@ export function postForm () {
   console.log(post(base + '/echo', { a: '1' }).body)
   console.log(http.request('PUT', base + '/echo', 'raw', { headers: { 'X-Token': 't1', 'Content-Type': 'text/plain' } }).body)
   console.log(http.del(base + '/echo').body)
+  console.log(http.get(base + '/echo', { headers: { Host: 'virtual.test' } }).body)
 }
 export function missing () {
   const r = http.get(base + '/missing')
@@ -106,7 +110,7 @@ func TestHTTP(t *testing.T) {
 	}{
 		{"a GET returns status, headers, body, json() and timings", "getJSON", `200 application/json 2 25 true true 0 true`},
 		{"a POST of an object sends a form; request() and del() send method, headers and body", "postForm",
-			"POST  application/x-www-form-urlencoded a=1\nPUT t1 text/plain raw\nDELETE   "},
+			"POST  application/x-www-form-urlencoded a=1\nPUT t1 text/plain raw\nDELETE   \nvirtual GET   "},
 		{"a 404 is a response with error_code 1404 and no error text", "missing", "404 1404 []"},
 		{"a timeout is status 0 with error_code 1050", "timeout", "0 1050 request timeout after 50ms"},
 		{"a refused connection is status 0 with error_code 1212", "refused", "0 1212"},

@@ -91,6 +91,10 @@ func (in *instance) perform(ctx context.Context, req *request) *outcome {
 		return o
 	}
 	httpReq.Header = req.header
+	if host := req.header.Get("Host"); host != "" {
+		// Go sends Request.Host, not a Host header.
+		httpReq.Host = host
+	}
 	if httpReq.Header.Get("User-Agent") == "" {
 		httpReq.Header.Set("User-Agent", "spate (k6 compatible)")
 	}
