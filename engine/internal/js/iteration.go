@@ -73,6 +73,9 @@ func (vu *VU) RunIteration(ctx context.Context, it *executor.Iteration) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if it == nil || it.Scenario == nil {
+		return errors.New("js: RunIteration needs an iteration with a scenario")
+	}
 	// Armed first: it also clears an interrupt left by the context of an earlier scenario.
 	vu.watch(ctx)
 	st, err := vu.scenarioState(it.Scenario)
