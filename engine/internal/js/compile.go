@@ -91,6 +91,10 @@ var k6External = api.Plugin{
 		build.OnResolve(api.OnResolveOptions{Filter: `^k6(/.*)?$`}, func(args api.OnResolveArgs) (api.OnResolveResult, error) {
 			return api.OnResolveResult{Path: args.Path, External: true}, nil
 		})
+		// k6 fetches remote modules at run time; spate runs offline and reproducibly.
+		build.OnResolve(api.OnResolveOptions{Filter: `^https?://`}, func(args api.OnResolveArgs) (api.OnResolveResult, error) {
+			return api.OnResolveResult{}, fmt.Errorf("remote module %s is not supported: download it next to the script and import it by a relative path", args.Path)
+		})
 	},
 }
 

@@ -64,6 +64,7 @@ func TestCompileErrors(t *testing.T) {
 	}{
 		{"a syntax error names the TypeScript file, line and column", []string{"x.ts", "const a: number = 1\nconst b = (\n"}, []string{"script error: ", "x.ts:3:1: "}},
 		{"an unresolvable relative import names the importing file and the path", []string{"x.ts", "import { a } from './missing.ts'\nexport default function () { a() }\n"}, []string{"x.ts:1:19: ", "./missing.ts"}},
+		{"a remote import says to download the module", []string{"x.js", "import { a } from 'https://jslib.k6.io/x.js'\nexport default function () { a() }\n"}, []string{"x.js:1:19: ", "remote module https://jslib.k6.io/x.js is not supported"}},
 		{"a missing entry says it cannot be read", nil, []string{"script error: cannot read", "check the script's path"}},
 	}
 	for _, tc := range tests {

@@ -2,6 +2,7 @@ package js
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,7 +53,7 @@ func (vu *VU) envObject(env map[string]string) sobek.Value {
 	return o
 }
 
-// open reads a file in init code, relative to the script's directory: a string, or an
+// open reads a file in init code, relative to the calling module's directory: a string, or an
 // ArrayBuffer with mode "b".
 func (vu *VU) open(call sobek.FunctionCall) sobek.Value {
 	rt := vu.rt
@@ -63,21 +64,37 @@ func (vu *VU) open(call sobek.FunctionCall) sobek.Value {
 	if name == "" || sobek.IsUndefined(call.Argument(0)) {
 		panic(rt.NewTypeError("open() needs a file path"))
 	}
+	dir := vu.callerDir()
 	path := name
 	if !filepath.IsAbs(path) {
-		path = filepath.Join(vu.cfg.Program.Dir, path)
+		path = filepath.Join(dir, path)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if pe, ok := err.(*os.PathError); ok {
 			err = pe.Err
 		}
-		panic(rt.NewGoError(fmt.Errorf("open(%q): %v (paths are relative to %s)", name, err, vu.cfg.Program.Dir)))
+		panic(rt.NewGoError(fmt.Errorf("open(%q): %v (paths are relative to %s)", name, err, dir)))
 	}
 	if call.Argument(1).String() == "b" {
 		return rt.ToValue(rt.NewArrayBuffer(data))
 	}
 	return rt.ToValue(string(data))
+}
+
+// callerDir is the directory of the source file that called open(), as k6 resolves paths
+// relative to the calling module; the entry's directory when the source map does not say.
+func (vu *VU) callerDir() string {
+	for _, frame := range vu.rt.CaptureCallStack(3, nil) {
+		file := frame.Position().Filename
+		if file == "" || filepath.Base(file) == bundleName {
+			continue
+		}
+		if u, err := url.Parse(file); err == nil && u.Path != "" && filepath.IsAbs(u.Path) {
+			return filepath.Dir(u.Path)
+		}
+	}
+	return vu.cfg.Program.Dir
 }
 
 // console writes one log line per call: log, info and debug at info level, warn and error at

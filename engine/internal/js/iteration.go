@@ -30,8 +30,11 @@ func (vu *VU) scenarioState(s *executor.Scenario) (*scenarioState, error) {
 	if name == "" {
 		name = "default"
 	}
-	exports := vu.module.Get("exports").ToObject(vu.rt)
-	fn, ok := sobek.AssertFunction(exports.Get(name))
+	value, err := vu.export(name)
+	if err != nil {
+		return nil, exitcode.New(exitcode.ScriptException, "script error: reading the export %q: %s", name, describeException(err))
+	}
+	fn, ok := sobek.AssertFunction(value)
 	if !ok {
 		return nil, exitcode.Wrap(exitcode.InvalidConfig,
 			fmt.Errorf("scenario %q runs %q, which the script does not export as a function", s.Name, name),
@@ -67,8 +70,20 @@ func (vu *VU) enter(st *scenarioState) {
 // not returned; it returns ctx.Err() for an interrupted iteration and an *exitcode.Error with
 // code ScriptAborted after exec.test.abort().
 func (vu *VU) RunIteration(ctx context.Context, it *executor.Iteration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if it == nil || it.Scenario == nil {
+		return errors.New("js: RunIteration needs an iteration with a scenario")
+	}
+	// Armed first: it also clears an interrupt left by the context of an earlier scenario.
+	vu.watch(ctx)
 	st, err := vu.scenarioState(it.Scenario)
 	if err != nil {
+		if ctx.Err() != nil {
+			vu.unwatch()
+			return ctx.Err()
+		}
 		return err
 	}
 	if vu.scenario != st {
@@ -79,7 +94,7 @@ func (vu *VU) RunIteration(ctx context.Context, it *executor.Iteration) error {
 	st.iterations++
 	vu.ctx = ctx
 	start := time.Now()
-	_, err = vu.call(ctx, func() (sobek.Value, error) {
+	_, err = vu.call(ctx, true, func() (sobek.Value, error) {
 		if vu.setupData == nil {
 			return st.fn(sobek.Undefined())
 		}

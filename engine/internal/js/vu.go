@@ -14,7 +14,8 @@ import (
 	"spate.local/engine/internal/modules"
 )
 
-// Config is what every VU of a run shares.
+// Config is what every VU of a run shares. Registry, Builtins, Collector and Logger default to
+// a fresh registry, its built-ins, a collector and a logger that drop everything.
 type Config struct {
 	Program *Program
 	// Env is the script's __ENV (the run's environment and -e values).
@@ -50,16 +51,17 @@ type VU struct {
 	group    string
 	tags     *metrics.TagSet
 
-	scenarios     map[*executor.Scenario]*scenarioState
-	scenario      *scenarioState
-	iteration     *executor.Iteration
-	iterations    uint64
-	env           sobek.Value
-	setupData     sobek.Value
-	abortReason   *string
-	errorLog      errorLog
-	rejections    rejections
-	samples       [2]metrics.Sample
+	scenarios   map[*executor.Scenario]*scenarioState
+	scenario    *scenarioState
+	iteration   *executor.Iteration
+	iterations  uint64
+	env         sobek.Value
+	setupData   sobek.Value
+	abortReason *string
+	watching    interruptWatch
+	errorLog    errorLog
+	rejections  rejections
+	samples     [2]metrics.Sample
 }
 
 // NewVU creates a VU and runs the script's init code in it. idInInstance 0 is the VU that
@@ -70,6 +72,9 @@ func NewVU(ctx context.Context, cfg *Config, idInInstance, idInTest uint64) (*VU
 	if cfg == nil || cfg.Program == nil {
 		return nil, errors.New("js: NewVU needs a Config with a Program")
 	}
+	// VUs are created concurrently from one Config: defaults go into this VU's copy.
+	copied := *cfg
+	cfg = &copied
 	if cfg.Registry == nil {
 		cfg.Registry = metrics.NewRegistry()
 	}
@@ -102,6 +107,9 @@ func NewVU(ctx context.Context, cfg *Config, idInInstance, idInTest uint64) (*VU
 		return nil, err
 	}
 	if err := vu.runInit(ctx); err != nil {
+		if errors.Is(err, errInterrupted) {
+			return nil, ctx.Err()
+		}
 		return nil, err
 	}
 	vu.inInit = false
@@ -121,7 +129,7 @@ func (vu *VU) runInit(ctx context.Context) error {
 	vu.module = vu.rt.NewObject()
 	exports := vu.rt.NewObject()
 	_ = vu.module.Set("exports", exports)
-	_, err = vu.call(ctx, func() (sobek.Value, error) {
+	_, err = vu.call(ctx, false, func() (sobek.Value, error) {
 		return wrapper(sobek.Undefined(), vu.module, exports, vu.rt.ToValue(vu.requireModule),
 			vu.rt.ToValue(vu.cfg.Program.Entry), vu.rt.ToValue(vu.cfg.Program.Dir))
 	})
@@ -132,6 +140,9 @@ func (vu *VU) runInit(ctx context.Context) error {
 }
 
 func (vu *VU) initError(err error) error {
+	if errors.Is(err, errInterrupted) {
+		return err
+	}
 	err = classify(err)
 	var coded *exitcode.Error
 	if errors.As(err, &coded) {
@@ -145,32 +156,26 @@ func (vu *VU) initError(err error) error {
 
 // call runs fn (a call into the script) and then the event loop, with ctx able to interrupt
 // both. A returned promise is awaited: its rejection is the call's error, its value the result.
-func (vu *VU) call(ctx context.Context, fn func() (sobek.Value, error)) (sobek.Value, error) {
+// With keepWatch the interrupt stays armed on ctx after the call (iterations of one scenario
+// share a context); otherwise it is disarmed before call returns.
+func (vu *VU) call(ctx context.Context, keepWatch bool, fn func() (sobek.Value, error)) (sobek.Value, error) {
 	vu.abortReason = nil
-	watched := ctx.Done() != nil
-	var fired chan struct{}
-	var stop func() bool
-	if watched {
-		fired = make(chan struct{})
-		stop = context.AfterFunc(ctx, func() {
-			vu.rt.Interrupt(ctxSignal{})
-			close(fired)
-		})
-	}
+	vu.watch(ctx)
 	result, err := fn()
 	if err == nil {
 		err = vu.loop.run(ctx)
 	}
-	if watched && !stop() {
-		// The context ended: wait for the interrupt to be set before clearing it, so the
-		// runtime is clean for the next call.
-		<-fired
-		vu.rt.ClearInterrupt()
+	if ctx.Err() != nil {
+		vu.unwatch()
 		if err == nil {
 			err = ctx.Err()
 		}
+	} else if !keepWatch {
+		vu.unwatch()
 	}
 	if vu.abortReason != nil {
+		// An abort from Go code after the script's last instruction never fired: clear it.
+		vu.rt.ClearInterrupt()
 		err = abortError(*vu.abortReason)
 	}
 	if err != nil {
@@ -200,7 +205,11 @@ func (vu *VU) call(ctx context.Context, fn func() (sobek.Value, error)) (sobek.V
 
 // Options returns the JSON of the script's `export const options`, {} when there is none.
 func (vu *VU) Options() ([]byte, error) {
-	options := vu.module.Get("exports").ToObject(vu.rt).Get("options")
+	vu.unwatch()
+	options, err := vu.export("options")
+	if err != nil {
+		return nil, exitcode.New(exitcode.InvalidConfig, "script error: the exported options cannot be read: %s", describeException(err))
+	}
 	if options == nil || sobek.IsUndefined(options) || sobek.IsNull(options) {
 		return []byte("{}"), nil
 	}
@@ -211,6 +220,27 @@ func (vu *VU) Options() ([]byte, error) {
 	return []byte(text), nil
 }
 
+// export reads one of the script's exports. esbuild exports through getters, which are script
+// code, so a throw is caught here rather than escaping as a panic.
+func (vu *VU) export(name string) (value sobek.Value, err error) {
+	defer func() {
+		// Try catches exceptions, not interrupts: those come back as errors too.
+		if x := recover(); x != nil {
+			interrupted, ok := x.(*sobek.InterruptedError)
+			if !ok {
+				panic(x)
+			}
+			err = interrupted
+		}
+	}()
+	if exc := vu.rt.Try(func() {
+		value = vu.module.Get("exports").ToObject(vu.rt).Get(name)
+	}); exc != nil {
+		return nil, exc
+	}
+	return value, nil
+}
+
 // Exports lists the names the script exports.
 func (vu *VU) Exports() []string {
 	return vu.module.Get("exports").ToObject(vu.rt).Keys()
@@ -219,6 +249,7 @@ func (vu *VU) Exports() []string {
 // SetSetupData gives the VU setup()'s result. The VU parses its own copy once: every exec
 // function receives it as its first argument, and its changes stay within this VU.
 func (vu *VU) SetSetupData(data []byte) error {
+	vu.unwatch()
 	if len(data) == 0 {
 		vu.setupData = nil
 		return nil
@@ -236,7 +267,12 @@ func (vu *VU) SetSetupData(data []byte) error {
 // An exception is an *exitcode.Error with code ScriptException; exec.test.abort() gives
 // ScriptAborted; a cancelled ctx gives ctx.Err().
 func (vu *VU) Call(ctx context.Context, name string, args ...[]byte) ([]byte, error) {
-	fn, ok := sobek.AssertFunction(vu.module.Get("exports").ToObject(vu.rt).Get(name))
+	vu.unwatch()
+	value, err := vu.export(name)
+	if err != nil {
+		return nil, exitcode.New(exitcode.ScriptException, "script error: reading the export %q: %s", name, describeException(err))
+	}
+	fn, ok := sobek.AssertFunction(value)
 	if !ok {
 		return nil, exitcode.New(exitcode.ScriptException, "script error: the script exports no function %q", name)
 	}
@@ -254,7 +290,7 @@ func (vu *VU) Call(ctx context.Context, name string, args ...[]byte) ([]byte, er
 	}
 	vu.ctx = ctx
 	defer func() { vu.ctx = context.Background() }()
-	result, err := vu.call(ctx, func() (sobek.Value, error) { return fn(sobek.Undefined(), values...) })
+	result, err := vu.call(ctx, false, func() (sobek.Value, error) { return fn(sobek.Undefined(), values...) })
 	if err != nil {
 		if errors.Is(err, errInterrupted) {
 			return nil, ctx.Err()
@@ -382,7 +418,8 @@ type discardLogger struct{}
 func (discardLogger) Infof(string, ...any) {}
 func (discardLogger) Warnf(string, ...any) {}
 
-// errorLog logs a script's exceptions one line each, and folds a run of identical ones into
+// errorLog logs a script's exceptions one line each (at error level when the Logger has an
+// Errorf method), and folds a run of identical ones into
 // one line per interval so a failing iteration at thousands per second does not flood the log.
 type errorLog struct {
 	last       string
@@ -393,12 +430,16 @@ type errorLog struct {
 const errorLogInterval = 5 * time.Second
 
 func (l *errorLog) log(logger modules.Logger, line string, now time.Time) {
+	logf := logger.Warnf
+	if e, ok := logger.(interface{ Errorf(string, ...any) }); ok {
+		logf = e.Errorf
+	}
 	if line == l.last && now.Sub(l.lastLogged) < errorLogInterval {
 		l.suppressed++
 		return
 	}
 	if l.suppressed > 0 {
-		logger.Warnf("%s (and %d more times)", l.last, l.suppressed)
+		logf("%s (and %d more times)", l.last, l.suppressed)
 		l.suppressed = 0
 		if line == l.last {
 			l.lastLogged = now
@@ -406,5 +447,19 @@ func (l *errorLog) log(logger modules.Logger, line string, now time.Time) {
 		}
 	}
 	l.last, l.lastLogged = line, now
-	logger.Warnf("%s", line)
+	logf("%s", line)
 }
+
+// NewVUFunc adapts NewVU to what the executors take: VUs of this Config, initialized with ctx.
+func (cfg *Config) NewVUFunc() executor.NewVUFunc {
+	return func(ctx context.Context, idInInstance, idInTest uint64) (executor.VU, error) {
+		vu, err := NewVU(ctx, cfg, idInInstance, idInTest)
+		if err != nil {
+			return nil, err
+		}
+		return vu, nil
+	}
+}
+
+var _ executor.VU = (*VU)(nil)
+var _ State = (*VU)(nil)

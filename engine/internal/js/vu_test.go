@@ -93,7 +93,11 @@ func init() {
 				}()
 				return p
 			},
-			"abort":  func(reason string) { vu.(State).AbortTest(reason) },
+			"abort": func(reason string) { vu.(State).AbortTest(reason) },
+			"abortFromLoop": func(reason string) {
+				done := vu.Callback()
+				go done(func() error { vu.(State).AbortTest(reason); return nil })
+			},
 			"inInit": func() bool { return vu.InInit() },
 		}}, nil
 	}))
@@ -344,6 +348,8 @@ func TestAbortAndExceptions(t *testing.T) {
 			"import { abort } from 'k6/x/jstest'\nexport default function () { try { abort('stop now') } catch (e) { } }\n", "default", exitcode.ScriptAborted, []string{"test aborted: stop now"}},
 		{"an abort after an await is exit code 108",
 			"import { abort, later } from 'k6/x/jstest'\nexport default async function () { await later(1, 1); abort('async stop') }\n", "default", exitcode.ScriptAborted, []string{"test aborted: async stop"}},
+		{"an abort from a module's callback on the event loop is exit code 108",
+			"import { abortFromLoop } from 'k6/x/jstest'\nexport default function () { abortFromLoop('module stop') }\n", "default", exitcode.ScriptAborted, []string{"test aborted: module stop"}},
 		{"an exception in setup is exit code 107 with its location",
 			"export function setup () {\n  null.x\n}\nexport default function () {}\n", "setup", exitcode.ScriptException, []string{"setup()", "main.ts:2:"}},
 		{"an abort in setup is exit code 108",
@@ -382,6 +388,20 @@ func TestAbortAndExceptions(t *testing.T) {
 	}
 }
 
+func TestVUAfterAbort(t *testing.T) {
+	r := newRig(t, "main.ts", "import { abortFromLoop } from 'k6/x/jstest'\nexport function stop () { abortFromLoop('x') }\nexport function teardown () { return 1 }\n")
+	vu := r.vu(t, 1)
+	err := vu.RunIteration(context.Background(), &executor.Iteration{Scenario: scenario("stop", "stop")})
+	t.Run("an abort that fired outside the script leaves no interrupt behind", func(t *testing.T) {
+		if exitcode.Of(err) != exitcode.ScriptAborted {
+			t.Fatalf("err %v", err)
+		}
+		if out, err := vu.Call(context.Background(), "teardown"); err != nil || string(out) != "1" {
+			t.Errorf("teardown after the abort: %s, %v", out, err)
+		}
+	})
+}
+
 func TestIterationException(t *testing.T) {
 	r := newRig(t, "main.ts", "export default function () {\n  throw new Error('boom')\n}\n")
 	vu := r.vu(t, 1)
@@ -407,10 +427,12 @@ func TestScenarioEnvAndOpen(t *testing.T) {
 	key := fmt.Sprintf("env-%d", time.Now().UnixNano())
 	r := newRig(t, "main.ts", `
 import { record } from 'k6/x/jstest'
+import { nested } from './lib/reader.ts'
 const text = open('./data/hello.txt')
 export default function () { record('`+key+`', __ENV.NAME + ' ' + __ENV.EXTRA + ' ' + text.trim()) }
 export function late () { open('./data/hello.txt') }
-`, "data/hello.txt", "hello\n")
+export function fromLib () { record('`+key+`-lib', nested.trim()) }
+`, "data/hello.txt", "hello\n", "lib/reader.ts", "export const nested = open('./near.txt')\n", "lib/near.txt", "next to the module\n")
 	vu := r.vu(t, 1)
 	s := scenario("withenv", "")
 	s.Env = map[string]string{"EXTRA": "scenario"}
@@ -422,6 +444,14 @@ export function late () { open('./data/hello.txt') }
 	}
 	t.Run("a scenario's env is seen over the run's __ENV only in that scenario", func(t *testing.T) {
 		if got := strings.Join(recordedOf(key), ","); got != "run scenario hello,run undefined hello" {
+			t.Errorf("recorded %q", got)
+		}
+	})
+	t.Run("open() in an imported module reads relative to that module", func(t *testing.T) {
+		if err := vu.RunIteration(context.Background(), &executor.Iteration{Scenario: scenario("fromLib", "fromLib")}); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(recordedOf(key+"-lib"), ","); got != "next to the module" {
 			t.Errorf("recorded %q", got)
 		}
 	})
@@ -479,6 +509,92 @@ func TestErrorLocationIsRelativeToTheWorkingDirectory(t *testing.T) {
 		want := "script error: testdata/throws.ts:3:7: RangeError: limit 3 is too low"
 		if err == nil || err.Error() != want {
 			t.Errorf("error %q, want %q", err, want)
+		}
+	})
+}
+
+func TestNewVUFunc(t *testing.T) {
+	r := newRig(t, "main.js", "export default function () {}\n")
+	vu, err := r.cfg.NewVUFunc()(context.Background(), 3, 13)
+	t.Run("the executors' constructor gives initialized VUs with their ids", func(t *testing.T) {
+		if err != nil || vu.IDInInstance() != 3 || vu.IDInTest() != 13 {
+			t.Fatalf("vu %v, err %v", vu, err)
+		}
+		if err := vu.RunIteration(context.Background(), &executor.Iteration{Scenario: scenario("default", "")}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func BenchmarkEmptyIterationUncancellable(b *testing.B) {
+	p, err := Compile(writeScriptB(b, "main.js", "export default function () {}\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	reg := metrics.NewRegistry()
+	cfg := &Config{Program: p, Registry: reg, Builtins: metrics.RegisterBuiltins(reg), Collector: metrics.CollectorFunc(func(...metrics.Sample) {})}
+	vu, err := NewVU(context.Background(), cfg, 1, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	it := &executor.Iteration{Scenario: scenario("default", "")}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := vu.RunIteration(context.Background(), it); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestContextEndingBetweenCalls(t *testing.T) {
+	r := newRig(t, "main.ts", "export default function () {}\nexport function other () {}\nexport function teardown (d: { n: number }) { return d.n }\n")
+	vu := r.vu(t, 1)
+	first, cancel := context.WithCancel(context.Background())
+	if err := vu.RunIteration(first, &executor.Iteration{Scenario: scenario("default", "")}); err != nil {
+		t.Fatal(err)
+	}
+	cancel() // the scenario ends while the VU is idle
+	time.Sleep(10 * time.Millisecond)
+	tests := []struct {
+		name string
+		run  func() error
+		want error
+	}{
+		{"an iteration on the ended context does not start", func() error {
+			return vu.RunIteration(first, &executor.Iteration{Scenario: scenario("default", "")})
+		}, context.Canceled},
+		{"setup data can still be given", func() error { return vu.SetSetupData([]byte(`{"n":4}`)) }, nil},
+		{"teardown still runs", func() error {
+			out, err := vu.Call(context.Background(), "teardown", []byte(`{"n":4}`))
+			if err == nil && string(out) != "4" {
+				return fmt.Errorf("teardown returned %s", out)
+			}
+			return err
+		}, nil},
+		{"the next scenario's iterations run", func() error {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			return vu.RunIteration(ctx, &executor.Iteration{Scenario: scenario("other", "other")})
+		}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.run(); !errors.Is(err, tc.want) && err != tc.want {
+				t.Errorf("got %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestInitInterrupted(t *testing.T) {
+	r := newRig(t, "main.js", "for (;;) {}\nexport default function () {}\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := NewVU(ctx, r.cfg, 1, 1)
+	t.Run("init code that never ends stops with its context", func(t *testing.T) {
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("NewVU = %v, want context.DeadlineExceeded", err)
 		}
 	})
 }

@@ -33,11 +33,16 @@ func (m *instance) check(call sobek.FunctionCall) sobek.Value {
 	}
 	all := true
 	now := time.Now()
+	// One Collect per check() from a reused buffer: the Collector does not keep the slice.
+	samples := m.samples[:0]
 	for _, name := range sets.Keys() {
 		cond := sets.Get(name)
 		if fn, ok := sobek.AssertFunction(cond); ok {
 			result, err := fn(sobek.Undefined(), value)
 			if err != nil {
+				// The conditions before this one still count.
+				m.vu.Collector().Collect(samples...)
+				m.samples = samples[:0]
 				panic(err)
 			}
 			cond = result
@@ -49,8 +54,10 @@ func (m *instance) check(call sobek.FunctionCall) sobek.Value {
 		} else {
 			all = false
 		}
-		m.vu.Collector().Collect(sample)
+		samples = append(samples, sample)
 	}
+	m.vu.Collector().Collect(samples...)
+	m.samples = samples[:0]
 	return rt.ToValue(all)
 }
 

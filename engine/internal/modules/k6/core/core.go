@@ -19,6 +19,7 @@ type instance struct {
 	groupDuration *metrics.Metric
 	checks        *metrics.Metric
 	checkTags     map[string]checkTags
+	samples       []metrics.Sample
 }
 
 // New is the "k6" module's instance for one VU.

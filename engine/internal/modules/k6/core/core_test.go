@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"spate.local/engine/internal/executor"
+	"spate.local/engine/internal/exitcode"
 	"spate.local/engine/internal/js/jstest"
 	_ "spate.local/engine/internal/modules/k6/core"
 )
@@ -122,6 +123,46 @@ export function failing () { fail('status was not 200') }
 		jstest.Iterate(t, vu, jstest.Scenario("failing", "failing"))
 		if !strings.Contains(r.Log.String(), "status was not 200") || !strings.Contains(r.Log.String(), "main.js:5:") {
 			t.Errorf("log %q", r.Log.String())
+		}
+	})
+}
+
+func TestAbortAndExceptionsThroughCallbacks(t *testing.T) {
+	r := jstest.New(t, "main.js", `
+import { check, group } from 'k6'
+import exec from 'k6/execution'
+export function abortInCheck () { check(1, { 'aborts': () => exec.test.abort('from a check') }) }
+export function abortInGroup () { group('g', () => exec.test.abort('from a group')) }
+export function throwInGroup () { group('g', () => { throw new Error('inside') }) }
+export function throwInCheck () { check(1, { 'before': true, 'throws': () => { throw new Error('in condition') } }) }
+`)
+	vu := r.VU(t, 1)
+	for _, exec := range []string{"abortInCheck", "abortInGroup"} {
+		t.Run("exec.test.abort inside "+exec[len("abortIn"):]+" aborts the iteration with 108", func(t *testing.T) {
+			err := vu.RunIteration(context.Background(), &executor.Iteration{Scenario: jstest.Scenario(exec, exec)})
+			if exitcode.Of(err) != exitcode.ScriptAborted {
+				t.Errorf("err %v", err)
+			}
+		})
+	}
+	t.Run("an exception inside a group ends the iteration and leaves the group", func(t *testing.T) {
+		jstest.Iterate(t, vu, jstest.Scenario("throwInGroup", "throwInGroup"))
+		if !strings.Contains(r.Log.String(), "Error: inside") {
+			t.Errorf("log %q", r.Log.String())
+		}
+		its := r.Samples.Of("iterations")
+		if g, ok := its[len(its)-1].Tags.Get("group"); ok {
+			t.Errorf("iteration tagged group=%q", g)
+		}
+	})
+	t.Run("an exception in a check condition propagates", func(t *testing.T) {
+		jstest.Iterate(t, vu, jstest.Scenario("throwInCheck", "throwInCheck"))
+		if !strings.Contains(r.Log.String(), "Error: in condition") {
+			t.Errorf("log %q", r.Log.String())
+		}
+		checks := r.Samples.Of("checks")
+		if len(checks) == 0 || checks[len(checks)-1].Tags.Map()["check"] != "before" {
+			t.Errorf("the condition before the exception was not counted: %v", checks)
 		}
 	})
 }

@@ -89,7 +89,6 @@ func (m *instance) testOptions() sobek.Value {
 	return v
 }
 
-
 type instanceInfo struct{ m *instance }
 
 func (o *instanceInfo) Get(key string) sobek.Value {
@@ -112,7 +111,7 @@ func (o *instanceInfo) Get(key string) sobek.Value {
 	}
 	return nil
 }
-func (o *instanceInfo) Has(key string) bool           { return o.Get(key) != nil }
+func (o *instanceInfo) Has(key string) bool          { return o.Get(key) != nil }
 func (o *instanceInfo) Set(string, sobek.Value) bool { return false }
 func (o *instanceInfo) Delete(string) bool           { return false }
 func (o *instanceInfo) Keys() []string {
@@ -183,7 +182,7 @@ func (o *vuInfo) Get(key string) sobek.Value {
 	}
 	return nil
 }
-func (o *vuInfo) Has(key string) bool           { return o.Get(key) != nil }
+func (o *vuInfo) Has(key string) bool          { return o.Get(key) != nil }
 func (o *vuInfo) Set(string, sobek.Value) bool { return false }
 func (o *vuInfo) Delete(string) bool           { return false }
 func (o *vuInfo) Keys() []string {

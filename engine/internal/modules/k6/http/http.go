@@ -1,6 +1,6 @@
-// Package http is the "k6/http" module: synchronous HTTP requests with k6's params, response
-// object and metrics (http_reqs, http_req_duration and its phases, http_req_failed, data_sent,
-// data_received).
+// Package http is the "k6/http" module: synchronous HTTP requests (and parallel batches) with
+// k6's params, response object and metrics (http_reqs, http_req_duration and its phases,
+// http_req_failed, data_sent, data_received).
 package http
 
 import (
@@ -25,6 +25,8 @@ type instance struct {
 	transport *http.Transport
 	counter   *byteCounter
 	m         httpMetrics
+	// expected decides http_req_failed; nil turns it off (setResponseCallback(null)).
+	expected *statusRanges
 }
 
 type httpMetrics struct {
@@ -71,7 +73,7 @@ func New(vu modules.VU) (modules.Exports, error) {
 		ForceAttemptHTTP2:   true,
 		DisableCompression:  true,
 	}
-	in := &instance{vu: vu, transport: transport, counter: counter, m: m}
+	in := &instance{vu: vu, transport: transport, counter: counter, m: m, expected: defaultExpected}
 	named := map[string]any{
 		"request": in.request,
 		"get":     in.withoutBody("GET"),
@@ -81,6 +83,10 @@ func New(vu modules.VU) (modules.Exports, error) {
 		"patch":   in.withBody("PATCH"),
 		"del":     in.withBody("DELETE"),
 		"options": in.withBody("OPTIONS"),
+
+		"batch":               in.batch,
+		"expectedStatuses":    in.expectedStatuses,
+		"setResponseCallback": in.setResponseCallback,
 	}
 	return modules.Exports{Named: named}, nil
 }

@@ -27,6 +27,9 @@ func server(t *testing.T) *httptest.Server {
 	})
 	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		if r.Host == "virtual.test" {
+			_, _ = io.WriteString(w, "virtual ")
+		}
 		_, _ = io.WriteString(w, r.Method+" "+r.Header.Get("X-Token")+" "+r.Header.Get("Content-Type")+" "+string(body))
 	})
 	mux.HandleFunc("/missing", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
@@ -36,6 +39,7 @@ func server(t *testing.T) *httptest.Server {
 		case <-r.Context().Done():
 		}
 	})
+	mux.HandleFunc("/wait", func(w http.ResponseWriter, r *http.Request) { time.Sleep(100 * time.Millisecond) })
 	mux.HandleFunc("/bytes", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte{0, 1, 2, 3, 4}) })
 	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/json", http.StatusFound) })
 	srv := httptest.NewServer(mux)
@@ -66,6 +70,7 @@ export function postForm () {
   console.log(post(base + '/echo', { a: '1' }).body)
   console.log(http.request('PUT', base + '/echo', 'raw', { headers: { 'X-Token': 't1', 'Content-Type': 'text/plain' } }).body)
   console.log(http.del(base + '/echo').body)
+  console.log(http.get(base + '/echo', { headers: { Host: 'virtual.test' } }).body)
 }
 export function missing () {
   const r = http.get(base + '/missing')
@@ -105,7 +110,7 @@ func TestHTTP(t *testing.T) {
 	}{
 		{"a GET returns status, headers, body, json() and timings", "getJSON", `200 application/json 2 25 true true 0 true`},
 		{"a POST of an object sends a form; request() and del() send method, headers and body", "postForm",
-			"POST  application/x-www-form-urlencoded a=1\nPUT t1 text/plain raw\nDELETE   "},
+			"POST  application/x-www-form-urlencoded a=1\nPUT t1 text/plain raw\nDELETE   \nvirtual GET   "},
 		{"a 404 is a response with error_code 1404 and no error text", "missing", "404 1404 []"},
 		{"a timeout is status 0 with error_code 1050", "timeout", "0 1050 request timeout after 50ms"},
 		{"a refused connection is status 0 with error_code 1212", "refused", "0 1212"},
@@ -175,6 +180,83 @@ func TestHTTPInInit(t *testing.T) {
 	t.Run("a request in init code is a script error that says where requests go", func(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "cannot run in init code") || !strings.Contains(err.Error(), "main.js:2:") {
 			t.Errorf("err %v", err)
+		}
+	})
+}
+
+func TestExpectedStatuses(t *testing.T) {
+	srv := server(t)
+	r := jstest.New(t, "main.js", `
+import http from 'k6/http'
+export function perRequest () { http.get(__ENV.BASE + '/missing', { responseCallback: http.expectedStatuses(404, { min: 200, max: 299 }) }) }
+export function off () { http.setResponseCallback(null); http.get(__ENV.BASE + '/missing') }
+export function bad () { http.expectedStatuses('x') }
+`)
+	r.Config.Env["BASE"] = srv.URL
+	vu := r.VU(t, 1)
+	t.Run("a request's responseCallback decides whether its status is expected", func(t *testing.T) {
+		jstest.Iterate(t, vu, jstest.Scenario("perRequest", "perRequest"))
+		failed := r.Samples.Of("http_req_failed")
+		if len(failed) != 1 || failed[0].Value != 0 || failed[0].Tags.Map()["expected_response"] != "true" {
+			t.Errorf("http_req_failed %v", failed)
+		}
+	})
+	t.Run("setResponseCallback(null) turns http_req_failed off", func(t *testing.T) {
+		jstest.Iterate(t, vu, jstest.Scenario("off", "off"))
+		if n := len(r.Samples.Of("http_req_failed")); n != 1 {
+			t.Errorf("%d http_req_failed samples, want still 1", n)
+		}
+		reqs := r.Samples.Of("http_reqs")
+		if _, ok := reqs[len(reqs)-1].Tags.Get("expected_response"); ok || len(reqs) != 2 {
+			t.Errorf("http_reqs %v", reqs)
+		}
+	})
+	t.Run("an argument that is no status is an error", func(t *testing.T) {
+		jstest.Iterate(t, vu, jstest.Scenario("bad", "bad"))
+		if !strings.Contains(r.Log.String(), "expectedStatuses: x is not an HTTP status") {
+			t.Errorf("log %q", r.Log.String())
+		}
+	})
+}
+
+func TestBatch(t *testing.T) {
+	srv := server(t)
+	r := jstest.New(t, "main.js", `
+import http from 'k6/http'
+const base = __ENV.BASE
+export function array () {
+  const rs = http.batch([base + '/json', ['POST', base + '/echo', 'b1'], { method: 'GET', url: base + '/missing' }])
+  console.log(rs.map((r) => r.status).join(' ') + ' ' + rs[1].body)
+}
+export function object () {
+  const rs = http.batch({ a: base + '/bytes', b: { url: base + '/json', params: { tags: { name: 'b' } } } })
+  console.log(rs.a.status + ' ' + rs.b.json().ok)
+}
+export function parallel () {
+  const start = Date.now()
+  http.batch([base + '/wait', base + '/wait', base + '/wait'])
+  console.log(String(Date.now() - start < 290))
+}
+`)
+	r.Config.Env["BASE"] = srv.URL
+	vu := r.VU(t, 1)
+	tests := []struct{ name, exec, want string }{
+		{"an array of requests gives an array of responses in order", "array", "INFO 200 200 404 POST   b1"},
+		{"an object of requests gives an object of responses", "object", "INFO 200 true"},
+		{"a batch's requests run at the same time", "parallel", "INFO true"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(r.Log.String())
+			jstest.Iterate(t, vu, jstest.Scenario(tc.exec, tc.exec))
+			if got := strings.TrimPrefix(r.Log.String()[before:], "\n"); got != tc.want {
+				t.Errorf("logged %q, want %q", got, tc.want)
+			}
+		})
+	}
+	t.Run("each request of a batch emits its own http_reqs", func(t *testing.T) {
+		if n := len(r.Samples.Of("http_reqs")); n != 8 {
+			t.Errorf("%d http_reqs, want 8", n)
 		}
 	})
 }

@@ -22,6 +22,7 @@ type request struct {
 	tags         map[string]string
 	responseType string // text, binary or none
 	redirects    int
+	expected     *statusRanges
 }
 
 const defaultTimeout = 60 * time.Second
@@ -34,6 +35,7 @@ func (in *instance) newRequest(method string, urlValue, body, params sobek.Value
 		timeout:      defaultTimeout,
 		responseType: "text",
 		redirects:    10,
+		expected:     in.expected,
 	}
 	if urlValue == nil || sobek.IsUndefined(urlValue) || sobek.IsNull(urlValue) {
 		return nil, fmt.Errorf("http.%s() needs a URL", jsName(req.method))
@@ -45,6 +47,9 @@ func (in *instance) newRequest(method string, urlValue, body, params sobek.Value
 	if p, ok := params.(*sobek.Object); ok && !sobek.IsNull(params) {
 		if err := req.readParams(p); err != nil {
 			return nil, err
+		}
+		if cb := p.Get("responseCallback"); cb != nil && !sobek.IsUndefined(cb) {
+			req.expected = in.responseCallback(cb)
 		}
 	}
 	return req, nil

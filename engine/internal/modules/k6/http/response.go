@@ -19,9 +19,9 @@ import (
 
 // phases are the times of a request's steps, as httptrace reports them.
 type phases struct {
-	getConn, gotConn, connectStart, connectDone, tlsStart, tlsDone time.Time
-	wrote, firstByte, done                                          time.Time
-	remote                                                          net.Addr
+	start, getConn, gotConn, connectStart, connectDone, tlsStart, tlsDone time.Time
+	wrote, firstByte, done                                                time.Time
+	remote                                                                net.Addr
 }
 
 func (p *phases) trace() *httptrace.ClientTrace {
@@ -47,25 +47,54 @@ func ms(from, to time.Time) float64 {
 	return float64(to.Sub(from)) / float64(time.Millisecond)
 }
 
+// outcome is what a request gave, before it is measured and shown to the script.
+type outcome struct {
+	req  *request
+	p    phases
+	resp *http.Response
+	data []byte
+	err  error
+	code int
+}
+
 // send makes the request and returns k6's response object; a failed request is a response
 // with status 0, error and error_code, not an exception (k6's default).
 func (in *instance) send(req *request) sobek.Value {
-	ctx, cancel := context.WithTimeout(in.vu.Context(), req.timeout)
+	sent, received := in.counter.sent.Load(), in.counter.received.Load()
+	o := in.perform(in.vu.Context(), req)
+	if in.vu.Context().Err() != nil {
+		// The iteration was interrupted: the script stops, nothing is measured.
+		return sobek.Undefined()
+	}
+	v := in.finish(o)
+	in.emitData(sent, received)
+	return v
+}
+
+// perform runs the request; it touches no script state, so batch runs it on other goroutines.
+func (in *instance) perform(ctx context.Context, req *request) *outcome {
+	o := &outcome{req: req}
+	ctx, cancel := context.WithTimeout(ctx, req.timeout)
 	defer cancel()
-	var p phases
-	ctx = httptrace.WithClientTrace(ctx, p.trace())
+	ctx = httptrace.WithClientTrace(ctx, o.p.trace())
 	var body io.Reader
 	if req.hasBody {
 		body = newBytesReader(req.body)
 	}
 	httpReq, err := http.NewRequestWithContext(ctx, req.method, req.url, body)
 	if err != nil {
-		return in.failure(req, 1020, fmt.Errorf("invalid URL %q: %w", req.url, errors.Unwrap(err)))
+		o.err, o.code = fmt.Errorf("invalid URL %q: %w", req.url, errors.Unwrap(err)), 1020
+		return o
 	}
 	if httpReq.URL.Scheme != "http" && httpReq.URL.Scheme != "https" {
-		return in.failure(req, 1020, fmt.Errorf("invalid URL %q: the scheme must be http or https", req.url))
+		o.err, o.code = fmt.Errorf("invalid URL %q: the scheme must be http or https", req.url), 1020
+		return o
 	}
 	httpReq.Header = req.header
+	if host := req.header.Get("Host"); host != "" {
+		// Go sends Request.Host, not a Host header.
+		httpReq.Host = host
+	}
 	if httpReq.Header.Get("User-Agent") == "" {
 		httpReq.Header.Set("User-Agent", "spate (k6 compatible)")
 	}
@@ -75,61 +104,76 @@ func (in *instance) send(req *request) sobek.Value {
 		}
 		return nil
 	}}
-	sentBefore, receivedBefore := in.counter.sent.Load(), in.counter.received.Load()
-	start := time.Now()
-	resp, err := client.Do(httpReq)
-	var data []byte
-	if err == nil {
+	o.p.start = time.Now()
+	o.resp, o.err = client.Do(httpReq)
+	if o.err == nil {
 		if req.responseType == "none" {
-			_, err = io.Copy(io.Discard, resp.Body)
+			_, o.err = io.Copy(io.Discard, o.resp.Body)
 		} else {
-			data, err = io.ReadAll(resp.Body)
+			o.data, o.err = io.ReadAll(o.resp.Body)
 		}
-		_ = resp.Body.Close()
+		_ = o.resp.Body.Close()
 	}
-	p.done = time.Now()
-	if p.firstByte.IsZero() {
-		p.firstByte = p.done
+	o.p.done = time.Now()
+	if o.p.firstByte.IsZero() {
+		o.p.firstByte = o.p.done
 	}
-	if p.wrote.IsZero() {
-		p.wrote = p.firstByte
+	if o.p.wrote.IsZero() {
+		o.p.wrote = o.p.firstByte
 	}
-	if err != nil {
-		if in.vu.Context().Err() != nil {
-			// The iteration was interrupted: the script stops, nothing is measured.
-			return sobek.Undefined()
+	switch {
+	case o.err != nil:
+		o.code = errorCode(o.err)
+		if o.code == 1050 {
+			o.err = fmt.Errorf("request timeout after %v", req.timeout)
 		}
-		code := errorCode(err)
-		if code == 1050 {
-			err = fmt.Errorf("request timeout after %v", req.timeout)
-		}
-		status := 0
-		if resp != nil {
-			status = resp.StatusCode
-		}
-		in.emit(req, &p, start, status, "", code, sentBefore, receivedBefore)
-		in.vu.Logger().Warnf("request failed: %s %s: %v", req.method, req.url, err)
-		return in.response(req, nil, nil, &p, start, code, err)
+	default:
+		o.code = statusCode(o.resp.StatusCode)
 	}
-	code := statusCode(resp.StatusCode)
-	in.emit(req, &p, start, resp.StatusCode, resp.Proto, code, sentBefore, receivedBefore)
-	return in.response(req, resp, data, &p, start, code, nil)
+	return o
 }
 
-func (in *instance) failure(req *request, code int, err error) sobek.Value {
-	in.vu.Logger().Warnf("request failed: %s %s: %v", req.method, req.url, err)
-	return in.response(req, nil, nil, &phases{}, time.Now(), code, err)
+// finish measures an outcome and builds its response, on the VU's goroutine.
+func (in *instance) finish(o *outcome) sobek.Value {
+	if o.err != nil {
+		in.vu.Logger().Warnf("request failed: %s %s: %v", o.req.method, o.req.url, o.err)
+		if o.p.start.IsZero() {
+			// Never sent (an invalid URL): nothing to measure.
+			return in.response(o.req, nil, nil, &o.p, o.code, o.err)
+		}
+		status := 0
+		if o.resp != nil {
+			status = o.resp.StatusCode
+		}
+		in.emit(o.req, &o.p, status, "", o.code)
+		return in.response(o.req, nil, nil, &o.p, o.code, o.err)
+	}
+	in.emit(o.req, &o.p, o.resp.StatusCode, o.resp.Proto, o.code)
+	return in.response(o.req, o.resp, o.data, &o.p, o.code, nil)
+}
+
+// emitData pushes the bytes the VU's connections moved since the given counts.
+func (in *instance) emitData(sent, received int64) {
+	now := time.Now()
+	tags := in.vu.Tags()
+	in.vu.Collector().Collect(
+		metrics.Sample{Metric: in.m.dataSent, Tags: tags, Time: now, Value: float64(in.counter.sent.Load() - sent)},
+		metrics.Sample{Metric: in.m.dataReceived, Tags: tags, Time: now, Value: float64(in.counter.received.Load() - received)},
+	)
 }
 
 // emit pushes the request's samples, tagged as k6 tags them.
-func (in *instance) emit(req *request, p *phases, start time.Time, status int, proto string, code int, sentBefore, receivedBefore int64) {
-	expected := status >= 200 && status < 400
+func (in *instance) emit(req *request, p *phases, status int, proto string, code int) {
 	tags := map[string]string{
-		"method":            req.method,
-		"url":               req.url,
-		"name":              req.url,
-		"status":            strconv.Itoa(status),
-		"expected_response": strconv.FormatBool(expected),
+		"method": req.method,
+		"url":    req.url,
+		"name":   req.url,
+		"status": strconv.Itoa(status),
+	}
+	expected := true
+	if req.expected != nil {
+		expected = req.expected.expected(status)
+		tags["expected_response"] = strconv.FormatBool(expected)
 	}
 	if proto != "" {
 		tags["proto"] = proto
@@ -153,23 +197,27 @@ func (in *instance) emit(req *request, p *phases, start time.Time, status int, p
 	}
 	now := p.done
 	m := &in.m
-	in.vu.Collector().Collect(
+	samples := make([]metrics.Sample, 0, 9)
+	samples = append(samples,
 		metrics.Sample{Metric: m.reqs, Tags: set, Time: now, Value: 1},
 		metrics.Sample{Metric: m.duration, Tags: set, Time: now, Value: sending + waiting + receiving},
-		metrics.Sample{Metric: m.failed, Tags: set, Time: now, Value: failed},
+	)
+	if req.expected != nil {
+		samples = append(samples, metrics.Sample{Metric: m.failed, Tags: set, Time: now, Value: failed})
+	}
+	samples = append(samples,
 		metrics.Sample{Metric: m.blocked, Tags: set, Time: now, Value: blocked},
 		metrics.Sample{Metric: m.connecting, Tags: set, Time: now, Value: connecting},
 		metrics.Sample{Metric: m.tlsHandshaking, Tags: set, Time: now, Value: tlsTime},
 		metrics.Sample{Metric: m.sending, Tags: set, Time: now, Value: sending},
 		metrics.Sample{Metric: m.waiting, Tags: set, Time: now, Value: waiting},
 		metrics.Sample{Metric: m.rx, Tags: set, Time: now, Value: receiving},
-		metrics.Sample{Metric: m.dataSent, Tags: in.vu.Tags(), Time: now, Value: float64(in.counter.sent.Load() - sentBefore)},
-		metrics.Sample{Metric: m.dataReceived, Tags: in.vu.Tags(), Time: now, Value: float64(in.counter.received.Load() - receivedBefore)},
 	)
+	in.vu.Collector().Collect(samples...)
 }
 
 // response builds k6's Response object.
-func (in *instance) response(req *request, resp *http.Response, data []byte, p *phases, start time.Time, code int, err error) sobek.Value {
+func (in *instance) response(req *request, resp *http.Response, data []byte, p *phases, code int, err error) sobek.Value {
 	rt := in.vu.Runtime()
 	o := rt.NewObject()
 	status, statusText, proto, finalURL := 0, "", "", req.url
