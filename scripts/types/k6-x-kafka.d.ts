@@ -54,10 +54,27 @@ declare module 'k6/x/kafka' {
     partition?: number
   }
 
+  /**
+   * Messages built natively by spate's engine (`spate run`), byte-identical to
+   * scripts/lib/messages.ts's message(schema, runId, seq, keys, eventTime) for seq = firstSeq ..
+   * firstSeq + count - 1. Not available in the k6 build.
+   */
+  export interface GenerateRequest {
+    schema?: 'basic' | 'medium' | 'complex'
+    runId: string
+    firstSeq: number
+    count: number
+    /** Key space: message seq has key `k${seq % keys}`. */
+    keys: number
+    /** Milliseconds since the epoch carried in every message; defaults to the call's time. */
+    eventTime?: number
+    topic?: string
+  }
+
   export class Producer {
     constructor(config: ProducerConfig)
     /** Returns once every message is acknowledged; throws on any failure. */
-    produce(request: { messages: Message[] }): void
+    produce(request: { messages: Message[] } | { generate: GenerateRequest }): void
     close(): void
   }
 
