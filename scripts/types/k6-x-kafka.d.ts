@@ -68,7 +68,6 @@ declare module 'k6/x/kafka' {
 
   export class Producer {
     constructor(config: ProducerConfig)
-    /** Returns once every message is acknowledged; throws on any failure. */
     /**
      * Sends the messages and returns when every one is acknowledged. With `generate`, spate's
      * engine builds the messages natively, byte-identical to scripts/lib/messages.ts (the script

@@ -44,12 +44,12 @@ func TestParseProducerConfigGood(t *testing.T) {
 		want producerConfig
 	}{
 		{
-			name: "defaults",
+			name: "no options but brokers give the defaults",
 			js:   `{brokers: ["127.0.0.1:19092"]}`,
 			want: producerConfig{conn: base, requiredAcks: -1, compression: "none", writeTimeout: 30 * time.Second},
 		},
 		{
-			name: "everything",
+			name: "every option is read",
 			js: `{brokers: ["a:1", "b:2"], topic: "orders", requiredAcks: 1, batchSize: 100, batchBytes: 1048576,
 				lingerMs: 2.5, compression: "zstd", maxInFlight: 3, clientId: "spate", writeTimeout: 5e9, share: "p1",
 				sasl: {algorithm: "scram-sha-512", username: "u", password: "s3cret"},
@@ -66,17 +66,17 @@ func TestParseProducerConfigGood(t *testing.T) {
 			},
 		},
 		{
-			name: "upstream batchTimeout in nanoseconds and acks 0",
+			name: "upstream batchTimeout is read in nanoseconds and acks 0 is kept",
 			js:   `{brokers: ["127.0.0.1:19092"], batchTimeout: 20 * 1e6, requiredAcks: 0}`,
 			want: producerConfig{conn: base, requiredAcks: 0, linger: 20 * time.Millisecond, compression: "none", writeTimeout: 30 * time.Second},
 		},
 		{
-			name: "null and undefined count as absent",
+			name: "null and undefined options count as absent",
 			js:   `{brokers: ["127.0.0.1:19092"], topic: null, sasl: undefined, tls: null}`,
 			want: producerConfig{conn: base, requiredAcks: -1, compression: "none", writeTimeout: 30 * time.Second},
 		},
 		{
-			name: "upstream sasl and tls spellings",
+			name: "upstream sasl and tls spellings are accepted",
 			js: `{brokers: ["127.0.0.1:19092"], sasl: {algorithm: "sasl_plain", username: "u", password: ""},
 				tls: {enableTls: true, insecureSkipTlsVerify: false, clientCertPem: "/c.pem", clientKeyPem: "/k.pem"}}`,
 			want: producerConfig{
@@ -94,7 +94,7 @@ func TestParseProducerConfigGood(t *testing.T) {
 			want: producerConfig{conn: base, requiredAcks: -1, compression: "none", writeTimeout: 30 * time.Second},
 		},
 		{
-			name: "tls object without enabled turns tls on",
+			name: "a tls object without enabled turns tls on",
 			js:   `{brokers: ["127.0.0.1:19092"], tls: {}}`,
 			want: producerConfig{
 				conn:         connSettings{brokers: []string{"127.0.0.1:19092"}, tls: &tlsSettings{}},

@@ -3,6 +3,8 @@ package kafka
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/grafana/sobek"
@@ -107,31 +109,51 @@ func parseProduceRequest(rt *sobek.Runtime, arg sobek.Value, defaultTopic string
 	if out.fields == nil {
 		out.fields = map[string]any{}
 	}
-	i := 0
-	rt.ForOf(list, func(item sobek.Value) bool {
-		if i >= n {
-			return false
+	for i := range n {
+		if err := parseMessage(list.Get(strconv.Itoa(i)), defaultTopic, out, i); err != nil {
+			return err
 		}
-		err = parseMessage(item, defaultTopic, out, i)
-		i++
-		return err == nil
-	})
-	return err
+	}
+	return nil
 }
 
-// parseMessage reads messages[i] into out.records[i].
+// messagePrefixes caches "messages[i]." for error messages, so reading a message formats nothing.
+var messagePrefixes struct {
+	sync.Mutex
+	list []string
+}
+
+func messagePrefix(i int) string {
+	messagePrefixes.Lock()
+	defer messagePrefixes.Unlock()
+	for len(messagePrefixes.list) <= i {
+		messagePrefixes.list = append(messagePrefixes.list, fmt.Sprintf("messages[%d].", len(messagePrefixes.list)))
+	}
+	return messagePrefixes.list[i]
+}
+
+// parseMessage reads messages[i] into out.records[i]. Fields are looked up by name. Only the
+// first message's keys are checked for unknown options: the messages of one call are built by
+// the same code, so a misspelled field shows there, and listing every message's keys would
+// cost more than producing it.
 func parseMessage(item sobek.Value, defaultTopic string, out *outgoing, i int) error {
-	prefix := fmt.Sprintf("messages[%d].", i)
 	obj, isObj := item.(*sobek.Object)
 	if !isObj || obj.ClassName() != "Object" {
-		_, err := newOptions("produce", prefix, exportArg(item), messageOptionNames...)
+		_, err := newOptions("produce", fmt.Sprintf("messages[%d].", i), exportArg(item), messageOptionNames...)
 		return err
 	}
 	clear(out.fields)
-	for _, k := range obj.Keys() {
-		out.fields[k] = exportArg(obj.Get(k))
+	if i == 0 {
+		for _, k := range obj.Keys() {
+			out.fields[k] = nil
+		}
 	}
-	m, err := newOptions("produce", prefix, out.fields, messageOptionNames...)
+	for _, k := range messageOptionNames {
+		if v := obj.Get(k); v != nil {
+			out.fields[k] = exportArg(v)
+		}
+	}
+	m, err := newOptions("produce", messagePrefix(i), out.fields, messageOptionNames...)
 	if err != nil {
 		return err
 	}

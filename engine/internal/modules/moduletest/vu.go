@@ -143,15 +143,15 @@ func (v *VU) Samples() []metrics.Sample {
 	return s
 }
 
-func (v *VU) Runtime() *sobek.Runtime          { return v.rt }
-func (v *VU) Context() context.Context         { return v.ctx }
-func (v *VU) InInit() bool                     { return v.inInit }
-func (v *VU) IDInInstance() uint64             { return 1 }
-func (v *VU) IDInTest() uint64                 { return 1 }
-func (v *VU) Registry() *metrics.Registry      { return v.registry }
-func (v *VU) Collector() metrics.Collector     { return metrics.CollectorFunc(v.collect) }
-func (v *VU) Tags() *metrics.TagSet            { return v.tags }
-func (v *VU) Logger() modules.Logger           { return testLogger{v.t} }
+func (v *VU) Runtime() *sobek.Runtime      { return v.rt }
+func (v *VU) Context() context.Context     { return v.ctx }
+func (v *VU) InInit() bool                 { return v.inInit }
+func (v *VU) IDInInstance() uint64         { return 1 }
+func (v *VU) IDInTest() uint64             { return 1 }
+func (v *VU) Registry() *metrics.Registry  { return v.registry }
+func (v *VU) Collector() metrics.Collector { return metrics.CollectorFunc(v.collect) }
+func (v *VU) Tags() *metrics.TagSet        { return v.tags }
+func (v *VU) Logger() modules.Logger       { return testLogger{v.t} }
 func (v *VU) collect(samples ...metrics.Sample) {
 	v.mu.Lock()
 	defer v.mu.Unlock()

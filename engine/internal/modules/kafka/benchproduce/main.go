@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,15 +32,43 @@ func main() {
 	producers := flag.Int("producers", 1, "shared producers (clients) the VUs use")
 	batch := flag.Int("batch", 500, "messages per produce() call")
 	schema := flag.String("schema", "basic", "message schema: basic, medium or complex")
+	inJS := flag.Bool("js", false, "build basic messages in JS and pass them as produce({messages}) instead of generate")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the produce phase to this file")
 	flag.Parse()
 
-	if err := run(*brokers, *topic, *partitions, *records, *vus, *producers, *batch, *schema); err != nil {
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchproduce:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		profile = f
+	}
+	call := fmt.Sprintf(`producer.produce({generate: {schema: %q, runId: "bench", firstSeq: first, count: n, keys: 1000, eventTime: Date.now()}})`, *schema)
+	if *inJS {
+		*schema = "basic, built in JS"
+		call = `const now = Date.now(), messages = new Array(n);
+			for (let i = 0; i < n; i++) messages[i] = message(first + i, now);
+			producer.produce({messages})`
+	}
+	if err := run(*brokers, *topic, *partitions, *records, *vus, *producers, *batch, *schema, call); err != nil {
 		fmt.Fprintln(os.Stderr, "benchproduce:", err)
 		os.Exit(1)
 	}
 }
 
-func run(brokers, topic string, partitions int, records int64, vus, producers, batch int, schema string) error {
+// profile receives the CPU profile of the produce phase when set.
+var profile *os.File
+
+// basicMessage is the basic message of scripts/lib/messages.ts, for the -js comparison.
+const basicMessage = `function message(seq, eventTime) {
+	const key = "k" + (seq % 1000)
+	const value = (Math.imul(seq, 2654435761) >>> 0) % 10000 / 100
+	return { key, value: '{"runId":"bench","seq":' + seq + ',"key":"' + key + '","eventTime":' + eventTime + ',"value":' + value + ',"source":"spate-k6","payload":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}' }
+}`
+
+func run(brokers, topic string, partitions int, records int64, vus, producers, batch int, schema, call string) error {
 	registry := metrics.NewRegistry()
 	var bytes atomic.Int64
 	collector := metrics.CollectorFunc(func(samples ...metrics.Sample) {
@@ -59,15 +88,17 @@ func run(brokers, topic string, partitions int, records int64, vus, producers, b
 	all := make([]*vu, vus)
 	for i := range all {
 		all[i] = newVU(uint64(i+1), registry, collector)
-		if _, err := all[i].run(fmt.Sprintf(`var producer = new kafka.Producer({brokers: [%q], topic: %q, share: "bench-" + %d})`,
-			brokers, topic, i%producers)); err != nil {
+		if _, err := all[i].run(fmt.Sprintf(`var producer = new kafka.Producer({brokers: [%q], topic: %q, share: "bench-" + %d});
+			%s
+			function produceBatch(first, n) { %s }`,
+			brokers, topic, i%producers, basicMessage, call)); err != nil {
 			return err
 		}
 		all[i].inInit = false
 	}
 	// A warm-up call per producer: connections and metadata are not what is measured.
 	for i := 0; i < producers && i < vus; i++ {
-		if _, err := all[i].run(fmt.Sprintf(`producer.produce({generate: {schema: %q, runId: "warmup", firstSeq: 0, count: 1, keys: 1000}})`, schema)); err != nil {
+		if _, err := all[i].run(`produceBatch(0, 1)`); err != nil {
 			return err
 		}
 	}
@@ -75,6 +106,11 @@ func run(brokers, topic string, partitions int, records int64, vus, producers, b
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, vus)
+	if profile != nil {
+		if err := pprof.StartCPUProfile(profile); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	for _, v := range all {
 		wg.Add(1)
@@ -86,7 +122,7 @@ func run(brokers, topic string, partitions int, records int64, vus, producers, b
 					return
 				}
 				n := min(int64(batch), records-first)
-				_, err := v.run(fmt.Sprintf(`producer.produce({generate: {schema: %q, runId: "bench", firstSeq: %d, count: %d, keys: 1000, eventTime: Date.now()}})`, schema, first, n))
+				_, err := v.run(fmt.Sprintf(`produceBatch(%d, %d)`, first, n))
 				if err != nil {
 					errs <- err
 					return
@@ -96,6 +132,9 @@ func run(brokers, topic string, partitions int, records int64, vus, producers, b
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	if profile != nil {
+		pprof.StopCPUProfile()
+	}
 	close(errs)
 	if err := <-errs; err != nil {
 		return err
