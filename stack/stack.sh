@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# The local stack: Kafka (KRaft), Redis, MinIO and Prometheus on 127.0.0.1.
+# The local stack: Kafka (KRaft), Redis, an S3 server (versitygw) and Prometheus on 127.0.0.1.
 #
 #   stack/stack.sh up [service...]      start what is not running; reuse what is healthy
 #   stack/stack.sh down [service...]    stop exactly the PIDs that `up` recorded
 #   stack/stack.sh status               what runs where
 #   stack/stack.sh env                  connection settings for clients, as shell exports
 #
-# Services: kafka redis minio prometheus. Ports and the run directory come from stack/stack.env.
+# Services: kafka redis s3 prometheus. Ports and the run directory come from stack/stack.env.
 set -euo pipefail
 . "$(dirname "$0")/../build/lib.sh"
 . "$SPATE_ROOT/stack/stack.env"
 
-SERVICES=(kafka redis minio prometheus)
+SERVICES=(kafka redis s3 prometheus)
 PIDS="$SPATE_RUN_DIR/pids"
 KAFKA_HOME="$SPATE_CACHE/kafka"
 export PATH="$SPATE_BIN:$PATH"
@@ -20,7 +20,7 @@ port_of() {
   case "$1" in
     kafka) echo "$SPATE_KAFKA_PORT" ;;
     redis) echo "$SPATE_REDIS_PORT" ;;
-    minio) echo "$SPATE_MINIO_PORT" ;;
+    s3) echo "$SPATE_S3_PORT" ;;
     prometheus) echo "$SPATE_PROMETHEUS_PORT" ;;
   esac
 }
@@ -29,7 +29,7 @@ port_var_of() {
   case "$1" in
     kafka) echo SPATE_KAFKA_PORT ;;
     redis) echo SPATE_REDIS_PORT ;;
-    minio) echo SPATE_MINIO_PORT ;;
+    s3) echo SPATE_S3_PORT ;;
     prometheus) echo SPATE_PROMETHEUS_PORT ;;
   esac
 }
@@ -68,7 +68,8 @@ ready_kafka() { # a metadata request that succeeds, not just an open port
     --bootstrap-server "127.0.0.1:$SPATE_KAFKA_PORT" --list >/dev/null 2>&1
 }
 ready_redis() { [ "$(redis-cli -h 127.0.0.1 -p "$SPATE_REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
-ready_minio() { curl -fsS -o /dev/null "http://127.0.0.1:$SPATE_MINIO_PORT/minio/health/ready" 2>/dev/null; }
+# Any HTTP answer means versitygw serves S3 (an unsigned request gets 403, which is fine here).
+ready_s3() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SPATE_S3_PORT/" 2>/dev/null)" != 000 ]; }
 ready_prometheus() { curl -fsS -o /dev/null "http://127.0.0.1:$SPATE_PROMETHEUS_PORT/-/ready" 2>/dev/null; }
 
 # --- starting ----------------------------------------------------------------------------------
@@ -125,26 +126,29 @@ start_redis() {
     --dir "$SPATE_RUN_DIR/redis/data" --logfile ""
 }
 
-start_minio() {
-  [ -x "$SPATE_BIN/minio" ] || fail "MinIO is not installed in $SPATE_BIN; run build/toolchain.sh minio"
-  mkdir -p "$SPATE_RUN_DIR/minio/data"
-  # Credentials travel in the environment, never on a command line that the log records.
-  MINIO_ROOT_USER="$SPATE_S3_ACCESS_KEY_ID" MINIO_ROOT_PASSWORD="$SPATE_S3_SECRET_ACCESS_KEY" \
-    MINIO_BROWSER=off MINIO_UPDATE=off MINIO_REGION="$SPATE_S3_REGION" \
-    launch minio "$SPATE_BIN/minio" server --quiet --address "127.0.0.1:$SPATE_MINIO_PORT" "$SPATE_RUN_DIR/minio/data"
+start_s3() {
+  [ -x "$SPATE_BIN/versitygw" ] || fail "versitygw (the S3 server) is not installed in $SPATE_BIN; run build/toolchain.sh versitygw"
+  mkdir -p "$SPATE_RUN_DIR/s3/data"
+  # Credentials travel in the environment, never on a command line that the log or ps shows.
+  ROOT_ACCESS_KEY_ID="$SPATE_S3_ACCESS_KEY_ID" ROOT_SECRET_ACCESS_KEY="$SPATE_S3_SECRET_ACCESS_KEY" \
+    launch s3 "$SPATE_BIN/versitygw" --quiet --port "127.0.0.1:$SPATE_S3_PORT" --region "$SPATE_S3_REGION" \
+      posix "$SPATE_RUN_DIR/s3/data"
 }
 
-after_minio() { # the checkpoint bucket; 409 means it exists already
+after_s3() { # the checkpoint bucket, created by a signed PUT; 409 means it exists already
   local code
-  # curl reads the credentials from stdin so they never show in the process list.
+  # curl reads the credentials from stdin so they never show in the process list. Its
+  # --aws-sigv4 does not sign the payload hash header itself: an empty body's hash is sent.
   code=$(printf 'user = "%s:%s"\n' "$SPATE_S3_ACCESS_KEY_ID" "$SPATE_S3_SECRET_ACCESS_KEY" |
-    curl -sS -K - -o "$SPATE_RUN_DIR/minio/create-bucket.out" -w '%{http_code}' -X PUT \
-      --aws-sigv4 "aws:amz:$SPATE_S3_REGION:s3" "http://127.0.0.1:$SPATE_MINIO_PORT/$SPATE_S3_BUCKET") || true
+    curl -sS -K - -o "$SPATE_RUN_DIR/s3/create-bucket.out" -w '%{http_code}' -X PUT \
+      -H "x-amz-content-sha256: $EMPTY_SHA256" \
+      --aws-sigv4 "aws:amz:$SPATE_S3_REGION:s3" "http://127.0.0.1:$SPATE_S3_PORT/$SPATE_S3_BUCKET") || true
   case "$code" in
     200|409) ;;
-    *) fail "creating bucket '$SPATE_S3_BUCKET' on MinIO failed with HTTP $code: $(head -c 300 "$SPATE_RUN_DIR/minio/create-bucket.out")" ;;
+    *) fail "creating bucket '$SPATE_S3_BUCKET' on the S3 server failed with HTTP $code: $(head -c 300 "$SPATE_RUN_DIR/s3/create-bucket.out"); see $(log_of s3)" ;;
   esac
 }
+EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 
 # Renders Prometheus' config and copies the rule files next to it (rule_files: rules/*.rules.yml).
 prometheus_config() {
@@ -248,7 +252,7 @@ print_env() { # values are shell-quoted: eval "$(stack/stack.sh env)" is safe fo
   local name
   SPATE_KAFKA_BROKERS=127.0.0.1:$SPATE_KAFKA_PORT
   SPATE_REDIS_URL=redis://127.0.0.1:$SPATE_REDIS_PORT
-  SPATE_S3_ENDPOINT=http://127.0.0.1:$SPATE_MINIO_PORT
+  SPATE_S3_ENDPOINT=http://127.0.0.1:$SPATE_S3_PORT
   SPATE_PROMETHEUS_URL=http://127.0.0.1:$SPATE_PROMETHEUS_PORT
   SPATE_METRICS_PORT=$SPATE_PROCESSOR_METRICS_PORT # the processor's metrics.port: where Prometheus scrapes
   for name in SPATE_KAFKA_BROKERS SPATE_REDIS_URL SPATE_S3_ENDPOINT SPATE_S3_BUCKET SPATE_S3_REGION \
