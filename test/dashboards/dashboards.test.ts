@@ -1,6 +1,6 @@
 // The committed dashboards: generated from the code, valid against Grafana's dashboard schema
-// (generated from @grafana/grafana-foundation-sdk's types, grafana-schema.ts), and clean under the dashboard lint rules. (Their queries are proven against real
-// Prometheus data in queries.test.ts.)
+// (generated from @grafana/grafana-foundation-sdk's types, grafana-schema.ts), and clean under the
+// dashboard lint rules. (Their queries are proven against real Prometheus data in queries.test.ts.)
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'

@@ -40,7 +40,7 @@ function assertOneWinner (statuses: number[]): number {
   const winners = statuses.flatMap((status, i) => status === 200 ? [i] : [])
   assert.equal(winners.length, 1, `exactly one of ${statuses.length} racing writers must win, got statuses ${statuses.join(',')}`)
   for (const status of statuses) assert.ok([200, 409, 412].includes(status), `a losing writer got HTTP ${status}`)
-  return winners[0]
+  return winners[0]!
 }
 
 test('a second create-only PUT of one key gets 412 and leaves the first body in place', async (t) => {
