@@ -10,6 +10,8 @@ export PATH="$SPATE_BIN:$PATH"
 cd "$SPATE_ROOT"
 # Anything after the task name is the task's own arguments ({{.CLI_ARGS}}), e.g.
 # `npm start -- scripts/steady.js` runs `task main -- scripts/steady.js`.
+# -x passes the failing command's own exit code through (the load engine's 99, 104, 107, 108...);
+# without it go-task exits 201 for any failure.
 name=$1; shift
-if [ $# -gt 0 ]; then exec task "$name" -- "$@"; fi
-exec task "$name"
+if [ $# -gt 0 ]; then exec task -x "$name" -- "$@"; fi
+exec task -x "$name"

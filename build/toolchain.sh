@@ -2,7 +2,7 @@
 # Installs or builds every tool spate runs, pinned by build/versions.env, cached under $SPATE_CACHE
 # (default ~/.cache/spate), idempotent: a tool already built at its pinned version is reused.
 #
-#   build/toolchain.sh [all|task|spate|kafka|minio|debian|node]...   (default: all)
+#   build/toolchain.sh [all|task|spate|kafka|versitygw|debian|node]...   (default: all)
 #   build/toolchain.sh env     prints the environment that puts the tools on PATH
 #
 # Each tool lives in its own versioned directory and is linked into $SPATE_CACHE/bin.
@@ -35,14 +35,14 @@ ensure_task() {
   link "$dir/task"
 }
 
-ensure_minio() {
-  local dir="$SPATE_CACHE/minio-$MINIO_VERSION"
-  if [ ! -x "$dir/minio" ]; then
+ensure_versitygw() {
+  local dir="$SPATE_CACHE/versitygw-$VERSITYGW_VERSION"
+  if [ ! -x "$dir/versitygw" ]; then
     need_go
-    step "building MinIO $MINIO_VERSION (first run only, several minutes on 2 cores)"
-    go_install "$dir" "github.com/minio/minio@$MINIO_VERSION" "minio-$MINIO_VERSION"
+    step "building versitygw $VERSITYGW_VERSION, the S3 server (first run only, about 3 minutes on 2 cores)"
+    go_install "$dir" "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION" "versitygw-$VERSITYGW_VERSION"
   fi
-  link "$dir/minio"
+  link "$dir/versitygw"
 }
 
 # The engine's cache key is a hash of its source, so editing engine/ rebuilds spate and nothing
@@ -149,10 +149,10 @@ main() {
   local t start=$SECONDS
   for t in "${targets[@]}"; do
     case "$t" in
-      all) ensure_node; ensure_debian; ensure_task; ensure_kafka; ensure_spate; ensure_minio ;;
-      task|spate|kafka|minio|debian|node) "ensure_$t" ;;
+      all) ensure_node; ensure_debian; ensure_task; ensure_kafka; ensure_spate; ensure_versitygw ;;
+      task|spate|kafka|versitygw|debian|node) "ensure_$t" ;;
       env) print_env; return 0 ;;
-      *) fail "unknown toolchain target '$t'; use one of: all task spate kafka minio debian node env" ;;
+      *) fail "unknown toolchain target '$t'; use one of: all task spate kafka versitygw debian node env" ;;
     esac
   done
   step "toolchain ready in $((SECONDS - start)) s (cache: $SPATE_CACHE)"

@@ -71,7 +71,7 @@ test('a service that fails to start makes up exit non-zero with the tail of its 
 test('an unknown service or command gets a one-line error', async () => {
   const service = await run(stackScript, ['up', 'zookeeper'])
   assert.notEqual(service.code, 0)
-  assert.equal(service.stderr.trim(), "[spate] error: unknown service 'zookeeper'; use one of: kafka redis minio prometheus")
+  assert.equal(service.stderr.trim(), "[spate] error: unknown service 'zookeeper'; use one of: kafka redis s3 prometheus")
   const command = await run(stackScript, ['restart'])
   assert.notEqual(command.code, 0)
   assert.match(command.stderr.trim(), /^\[spate\] error: unknown command 'restart'; use: stack\/stack.sh up\|down\|status\|env/)
