@@ -400,8 +400,15 @@ func TestGaugesAreEmittedEverySecond(t *testing.T) {
 	if len(vus) < 3 || len(vus) > 5 {
 		t.Fatalf("%d vus samples: %v", len(vus), vus)
 	}
-	if vus[len(vus)-1] != 0 || vus[len(vus)-2] != 3 {
+	peak := 0.0
+	for _, v := range vus {
+		peak = max(peak, v)
+	}
+	if vus[len(vus)-1] != 0 || peak != 3 {
 		t.Fatalf("vus samples %v: want 3 while running and 0 at the end", vus)
+	}
+	if maxes := h.values(h.builtins.VUsMax); len(maxes) != len(vus) || maxes[len(maxes)-1] != 3 {
+		t.Fatalf("vus_max samples %v: want one per vus sample, 3 at the end", maxes)
 	}
 }
 
