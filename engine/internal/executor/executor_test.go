@@ -78,11 +78,11 @@ func TestExecutorsStartIterationsOnSchedule(t *testing.T) {
 		},
 		{
 			name:    "constant-arrival-rate starts 51 iterations 20ms apart over 1s",
-			options: `{"scenarios": {"s": {"executor": "constant-arrival-rate", "rate": 50, "duration": "1s", "preAllocatedVUs": 5}}}`,
+			options: `{"scenarios": {"s": {"executor": "constant-arrival-rate", "rate": 50, "duration": "1s", "preAllocatedVUs": 30}}}`,
 			iterate: 5 * time.Millisecond,
 			check: func(t *testing.T, h *harness, start time.Time) {
 				its := h.of("s")
-				// A stall of the machine longer than 5 VUs can absorb drops some.
+				// A stall of the machine longer than the VUs can absorb drops some.
 				if dropped, _, _ := h.sum(h.builtins.DroppedIterations); len(its)+int(dropped) != 51 || dropped > 5 {
 					t.Fatalf("%d iterations and %v dropped, want 51 (one at 0 and one at the end)", len(its), dropped)
 				}
@@ -105,7 +105,7 @@ func TestExecutorsStartIterationsOnSchedule(t *testing.T) {
 		},
 		{
 			name:    "ramping-arrival-rate follows the integral of a rising rate",
-			options: `{"scenarios": {"s": {"executor": "ramping-arrival-rate", "startRate": 0, "stages": [{"duration": "1s", "target": 100}, {"duration": "500ms", "target": 100}], "preAllocatedVUs": 5}}}`,
+			options: `{"scenarios": {"s": {"executor": "ramping-arrival-rate", "startRate": 0, "stages": [{"duration": "1s", "target": 100}, {"duration": "500ms", "target": 100}], "preAllocatedVUs": 30}}}`,
 			iterate: 2 * time.Millisecond,
 			check: func(t *testing.T, h *harness, start time.Time) {
 				its := h.of("s")
