@@ -16,7 +16,8 @@
 //   - every index belongs to exactly one segment, so the instances' quantities Count(n) add up
 //     to n exactly, and what they number (InTest, VU idInTest) is unique across instances;
 //   - each segment's indexes are spread evenly: after n indexes, segment j has close to
-//     n*(b_j - b_{j-1}) of them (less than 1 away in every case tested), so arrival-rate iterations interleave across instances.
+//     n*(b_j - b_{j-1}) of them (less than 1 away in every case tested), so arrival-rate
+//     iterations interleave across instances.
 //
 // All arithmetic on boundaries is exact (math/big.Rat); indexes are uint64.
 package segment
