@@ -42,16 +42,17 @@ export function constantRateOptions (defaultMessagesPerSecond: number, defaultDu
 }
 
 /**
- * k6 options for a load shape that runs for loadSeconds. VUs are pre-allocated for the peak rate,
- * so that a slow first produce (metadata, connections) or a spike does not drop iterations for
- * want of a VU. Unless SPATE_VERIFY=off, a verify scenario starts when the load ends and checks
+ * Options for a load shape that runs for loadSeconds. VUs are pre-allocated for half a second of
+ * the peak rate, so that a slow first produce (metadata, connections, a partition leader still
+ * being elected) or a spike does not drop iterations for want of a VU; a VU of these scripts
+ * costs about 0.5 MB in spate's engine. Unless SPATE_VERIFY=off, a verify scenario starts when the load ends and checks
  * the sink (scripts/lib/verify.ts).
  */
 export function loadOptions (scenario: Scenario, peakIterationsPerSecond: number, loadSeconds: number, defaultProfile: ProfileName = 'default'): Options {
   // SPATE_MAX_VUS caps the generator's VUs (to bound its memory, or to see how it behaves when
   // it cannot keep up: iterations are then dropped and counted in dropped_iterations).
   const maxVUs = env.number('SPATE_MAX_VUS', 4000, { min: 1, max: 100_000, integer: true })
-  const vus = Math.min(maxVUs, 1000, Math.max(20, Math.ceil(peakIterationsPerSecond * 0.1)))
+  const vus = Math.min(maxVUs, 1000, Math.max(50, Math.ceil(peakIterationsPerSecond * 0.5)))
   const scenarios: Record<string, Scenario> = { load: { ...scenario, preAllocatedVUs: vus, maxVUs: Math.min(maxVUs, vus * 4) } as Scenario }
   loadDuration = loadSeconds
   const monitoring = verifyConfig.enabled && keepsUp.group !== ''

@@ -254,7 +254,9 @@ test('two instances with execution segments run exactly what one instance runs',
     assert.equal(b.length, a.length, `${scenario}: two halves ran ${b.length}, one instance ${a.length}`)
     const its = b.map((p) => Number(p.data.tags.it))
     assert.equal(new Set(its).size, its.length, `${scenario}: an iterationInTest ran twice`)
-    assert.deepEqual(its.sort((x, y) => x - y), a.map((p) => Number(p.data.tags.it)).sort((x, y) => x - y), `${scenario}: the same iteration numbers`)
+    // Iteration-numbered executors deal the same numbers out; per-vu-iterations numbers each
+    // instance's VUs by their share of the VU striping, so there only uniqueness is promised.
+    if (scenario !== 'pervu') assert.deepEqual(its.sort((x, y) => x - y), a.map((p) => Number(p.data.tags.it)).sort((x, y) => x - y), `${scenario}: the same iteration numbers`)
   }
   // VU ids are unique across the instances.
   const vuA = new Set((await points(halves[0] as string, 'done')).map((p) => p.data.tags.vu))

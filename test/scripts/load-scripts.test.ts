@@ -45,11 +45,12 @@ test('a breached threshold makes spate exit with 99 and shows as a failed JUnit 
   const cases = [...junit.matchAll(/<testcase classname="spate\.smoke" name="([^"]+)"(\/>|><failure)/g)].map((m) => [m[1], m[2] === '/>' ? 'pass' : 'fail'])
   assert.deepEqual(cases.sort(), [
     ['dropped_iterations: count==0', 'pass'],
+    ['iteration_start_delay: p(99)&lt;1000', 'pass'],
     ['kafka_writer_error_count: count==0', 'pass'],
     ['kafka_writer_write_seconds: p(95)&lt;1000', 'pass'],
     ['kafka_writer_write_seconds: p(99)&lt;0', 'fail'],
   ])
-  assert.match(junit, /<testsuite name="spate\.smoke" tests="4" failures="1"/)
+  assert.match(junit, /<testsuite name="spate\.smoke" tests="5" failures="1"/)
   const summary = JSON.parse(await readFile(join(reports, 'k6-summary.json'), 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> }
   assert.equal(summary.metrics.kafka_writer_message_count?.values.count, 30)
 })
