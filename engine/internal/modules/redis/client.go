@@ -187,8 +187,14 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 	}
 	if err != nil {
 		var op *net.OpError
-		if errors.As(err, &op) && op.Err != nil {
+		tcpFailed := errors.As(err, &op) && op.Op == "dial"
+		if tcpFailed && op.Err != nil {
 			err = op.Err
+		}
+		if t.tls && !tcpFailed {
+			// Connected, but no TLS session: often a plain Redis, which waits for a newline
+			// that a TLS handshake never sends.
+			return nil, fmt.Errorf("redis: TLS handshake with %s failed (%s); check that the server speaks TLS, or use redis:// for one that does not", t.addr, oneLine(err.Error()))
 		}
 		return nil, fmt.Errorf("redis: cannot connect to %s (%s); check the host and port in the URL and that Redis is up", t.addr, oneLine(err.Error()))
 	}

@@ -138,8 +138,23 @@ func (c *jsClient) async(cmd []string, argErr error, conv convert) sobek.Value {
 	return rt.ToValue(promise)
 }
 
+// asAny converts any reply: arrays become real JS arrays (not wrapped Go slices), nil null.
 func asAny(rt *sobek.Runtime, _ []string, reply any) (sobek.Value, error) {
-	return rt.ToValue(reply), nil
+	return toJS(rt, reply), nil
+}
+
+func toJS(rt *sobek.Runtime, reply any) sobek.Value {
+	switch x := reply.(type) {
+	case nil:
+		return sobek.Null()
+	case []any:
+		items := make([]any, len(x))
+		for i, item := range x {
+			items[i] = toJS(rt, item)
+		}
+		return rt.NewArray(items...)
+	}
+	return rt.ToValue(reply)
 }
 
 func asNumber(rt *sobek.Runtime, _ []string, reply any) (sobek.Value, error) {

@@ -187,4 +187,8 @@ func (v *vu) Registry() *metrics.Registry  { return v.registry }
 func (v *vu) Collector() metrics.Collector { return v.collector }
 func (v *vu) Tags() *metrics.TagSet        { return v.tags }
 func (v *vu) Logger() modules.Logger       { return nil }
-func (v *vu) Callback() func(func() error) { return func(f func() error) { _ = f() } }
+
+// Callback is never called: produce() is synchronous, and benchproduce runs no event loop.
+func (v *vu) Callback() func(func() error) {
+	panic("benchproduce: no event loop for asynchronous calls")
+}
