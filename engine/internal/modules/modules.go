@@ -5,6 +5,7 @@ package modules
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -97,4 +98,32 @@ func Names() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+var (
+	endMu    sync.Mutex
+	testEnds []func(ctx context.Context) error
+)
+
+// AtTestEnd registers work a module must do once the test ends, after teardown and before the
+// summary (e.g. writing out what it buffered). Register it from the module's init function.
+func AtTestEnd(fn func(ctx context.Context) error) {
+	endMu.Lock()
+	defer endMu.Unlock()
+	testEnds = append(testEnds, fn)
+}
+
+// EndTest runs the AtTestEnd work of every module, in registration order, and returns their
+// errors joined.
+func EndTest(ctx context.Context) error {
+	endMu.Lock()
+	fns := append([]func(ctx context.Context) error(nil), testEnds...)
+	endMu.Unlock()
+	var errs []error
+	for _, fn := range fns {
+		if err := fn(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

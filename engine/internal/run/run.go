@@ -16,6 +16,7 @@ import (
 	"spate.local/engine/internal/exitcode"
 	"spate.local/engine/internal/js"
 	"spate.local/engine/internal/metrics"
+	"spate.local/engine/internal/modules"
 	"spate.local/engine/internal/options"
 	"spate.local/engine/internal/output"
 	"spate.local/engine/internal/summary"
@@ -134,6 +135,12 @@ func Execute(ctx context.Context, cfg Config) error {
 
 	result := runTest(ctx, cfg, opts, vuConfig, first, builtins, test, agg, aborted, log)
 
+	// Modules write out what they buffered (the produced ledger) before the summary.
+	endCtx, endCancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	if err := modules.EndTest(endCtx); err != nil {
+		log.Warnf("at the end of the test: %v", err)
+	}
+	endCancel()
 	if err := agg.Stop(); err != nil {
 		log.Warnf("output: %v", err)
 	}

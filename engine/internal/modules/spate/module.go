@@ -19,6 +19,8 @@ import (
 
 func init() {
 	modules.Register("k6/x/spate", modules.ModuleFunc(newInstance))
+	// The last second of adds must reach Redis before the test is over.
+	modules.AtTestEnd(FlushAll)
 }
 
 type moduleInstance struct{ vu modules.VU }
