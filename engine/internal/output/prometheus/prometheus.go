@@ -47,7 +47,6 @@ type series struct {
 	value         float64 // gauge
 	passes, total uint64  // rate
 	hist          *metrics.Histogram
-	dirty         bool
 }
 
 // New returns an output for cfg; warn receives one line per failed push (nil: stderr).
@@ -113,7 +112,6 @@ func (o *Output) AddSamples(samples []metrics.Sample) {
 			}
 			o.series[key] = s
 		}
-		s.dirty = true
 		switch smp.Metric.Type {
 		case metrics.Counter:
 			s.count += smp.Value
@@ -226,7 +224,7 @@ func percentileOf(stat string) float64 {
 	return n / 100
 }
 
-// push sends the series that changed since the last push (every series, as stale markers, when
+// push sends every series (as stale markers when
 // stale is set).
 func (o *Output) push(stale bool) error {
 	o.pushMu.Lock()
@@ -235,10 +233,10 @@ func (o *Output) push(stale bool) error {
 	var pts []point
 	o.mu.Lock()
 	for _, s := range o.series {
-		if s.dirty || stale {
-			pts = append(pts, o.points(s, ms, stale)...)
-			s.dirty = false
-		}
+		// Every series goes out on every push, changed or not (as k6 does): a counter that stops
+		// moving still has recent samples, so rate() and the dashboards' range queries see it
+		// through a long run instead of losing it after Prometheus' five-minute lookback.
+		pts = append(pts, o.points(s, ms, stale)...)
 	}
 	o.mu.Unlock()
 	if len(pts) == 0 {
@@ -281,7 +279,7 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-// Stop pushes what changed since the last push, then stale markers when asked for. A failed
+// Stop pushes every series a last time, then stale markers when asked for. A failed
 // push is reported through warn, not returned: an unreachable Prometheus does not fail a test.
 func (o *Output) Stop() error {
 	if o.done != nil {
