@@ -233,7 +233,7 @@ func (o *Output) push(stale bool) error {
 	var pts []point
 	o.mu.Lock()
 	for _, s := range o.series {
-		// Every series goes out on every push, changed or not (as k6 does): a counter that stops
+		// Every series goes out on every push, changed or not: a counter that stops
 		// moving still has recent samples, so rate() and the dashboards' range queries see it
 		// through a long run instead of losing it after Prometheus' five-minute lookback.
 		pts = append(pts, o.points(s, ms, stale)...)
