@@ -439,7 +439,7 @@ func (l *errorLog) log(logger modules.Logger, line string, now time.Time) {
 		return
 	}
 	if l.suppressed > 0 {
-		logf("%s (and %d more times)", l.last, l.suppressed)
+		logf("%s (%d more like it)", l.last, l.suppressed)
 		l.suppressed = 0
 		if line == l.last {
 			l.lastLogged = now
