@@ -63,6 +63,8 @@ func (vu *VU) enter(st *scenarioState) {
 		_ = vu.rt.Set("__ENV", st.env)
 	}
 	vu.baseTags = st.tags
+	// The script's own tags last while the VU runs one scenario, as k6 documents.
+	vu.ownTags = nil
 	vu.retag()
 }
 
