@@ -64,6 +64,7 @@ import { get, post } from 'k6/http'
 const base = __ENV.BASE
 export function getJSON () {
   const r = get(base + '/json', { tags: { name: 'json-endpoint' } })
+  console.log([r.json('items.1'), r.json('ok'), String(r.json('items.9')), String(r.json('ok.x'))].join(' '))
   console.log([r.status, r.headers['Content-Type'], r.json().items.length, r.body.length, r.timings.duration >= 0, r.error === '', r.error_code, r.headers['X-Seen-Agent'] !== ''].join(' '))
 }
 export function postForm () {
@@ -108,7 +109,7 @@ func TestHTTP(t *testing.T) {
 	tests := []struct {
 		name, exec, want string
 	}{
-		{"a GET returns status, headers, body, json() and timings", "getJSON", `200 application/json 2 25 true true 0 true`},
+		{"a GET returns status, headers, body, json() (with a path) and timings", "getJSON", "2 true undefined undefined\n200 application/json 2 25 true true 0 true"},
 		{"a POST of an object sends a form; request() and del() send method, headers and body", "postForm",
 			"POST  application/x-www-form-urlencoded a=1\nPUT t1 text/plain raw\nDELETE   \nvirtual GET   "},
 		{"a 404 is a response with error_code 1404 and no error text", "missing", "404 1404 []"},

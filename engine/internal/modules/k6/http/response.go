@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/grafana/sobek"
@@ -279,9 +280,6 @@ func (in *instance) response(req *request, resp *http.Response, data []byte, p *
 	_ = request.Set("body", string(req.body))
 	_ = o.Set("request", request)
 	_ = o.Set("json", func(call sobek.FunctionCall) sobek.Value {
-		if !sobek.IsUndefined(call.Argument(0)) {
-			panic(rt.NewTypeError("response.json(selector) is not supported; call json() and read the field"))
-		}
 		if resp == nil || req.responseType == "none" {
 			panic(rt.NewTypeError("response.json(): the response has no body"))
 		}
@@ -289,6 +287,9 @@ func (in *instance) response(req *request, resp *http.Response, data []byte, p *
 		v, err := parse(sobek.Undefined(), rt.ToValue(string(data)))
 		if err != nil {
 			panic(err)
+		}
+		if sel := call.Argument(0); !sobek.IsUndefined(sel) {
+			return selectPath(rt, v, sel.String())
 		}
 		return v
 	})
@@ -307,4 +308,21 @@ func joinValues(v []string) string {
 		out += s
 	}
 	return out
+}
+
+// selectPath is json(selector) for plain paths: "items.0.name" reads field items, element 0,
+// field name; a missing step gives undefined. (k6 takes gjson selectors; their other syntax,
+// such as wildcards and queries, is not supported.)
+func selectPath(rt *sobek.Runtime, v sobek.Value, path string) sobek.Value {
+	for _, step := range strings.Split(path, ".") {
+		o, ok := v.(*sobek.Object)
+		if !ok {
+			return sobek.Undefined()
+		}
+		v = o.Get(step)
+		if v == nil {
+			return sobek.Undefined()
+		}
+	}
+	return v
 }
