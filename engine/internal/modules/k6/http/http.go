@@ -11,6 +11,7 @@ import (
 
 	"github.com/grafana/sobek"
 
+	"spate.local/engine/internal/executor"
 	"spate.local/engine/internal/metrics"
 	"spate.local/engine/internal/modules"
 )
@@ -27,6 +28,9 @@ type instance struct {
 	m         httpMetrics
 	// expected decides http_req_failed; nil turns it off (setResponseCallback(null)).
 	expected *statusRanges
+	// cookies is the jar of the iteration cookiesOf.
+	cookies   http.CookieJar
+	cookiesOf *executor.Iteration
 }
 
 type httpMetrics struct {

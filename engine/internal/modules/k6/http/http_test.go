@@ -40,6 +40,16 @@ func server(t *testing.T) *httptest.Server {
 		}
 	})
 	mux.HandleFunc("/wait", func(w http.ResponseWriter, r *http.Request) { time.Sleep(100 * time.Millisecond) })
+	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "session", Value: "s1", Path: "/"})
+	})
+	mux.HandleFunc("/whoami", func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie("session"); err == nil {
+			_, _ = io.WriteString(w, c.Value)
+			return
+		}
+		_, _ = io.WriteString(w, "nobody")
+	})
 	mux.HandleFunc("/bytes", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte{0, 1, 2, 3, 4}) })
 	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/json", http.StatusFound) })
 	srv := httptest.NewServer(mux)
@@ -98,6 +108,11 @@ export function redirect () {
   console.log(r.status + ' ' + r.url.endsWith('/json'))
 }
 export function slow () { http.get(base + '/slow') }
+export function cookies () {
+  console.log(http.get(base + '/whoami').body)
+  http.get(base + '/login')
+  console.log(http.get(base + '/whoami').body)
+}
 `
 
 func TestHTTP(t *testing.T) {
@@ -118,6 +133,8 @@ func TestHTTP(t *testing.T) {
 		{"a URL that is not http or https is error_code 1020", "badURL", "0 1020"},
 		{"responseType binary gives an ArrayBuffer", "binary", "5 4"},
 		{"redirects are followed", "redirect", "200 true"},
+		{"cookies a server sets are sent back within the iteration", "cookies", "nobody\ns1"},
+		{"every iteration starts without cookies", "cookies", "nobody\ns1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -99,7 +99,7 @@ func (in *instance) perform(ctx context.Context, req *request) *outcome {
 	if httpReq.Header.Get("User-Agent") == "" {
 		httpReq.Header.Set("User-Agent", "spate (k6 compatible)")
 	}
-	client := &http.Client{Transport: in.transport, CheckRedirect: func(_ *http.Request, via []*http.Request) error {
+	client := &http.Client{Transport: in.transport, Jar: req.jar, CheckRedirect: func(_ *http.Request, via []*http.Request) error {
 		if len(via) > req.redirects {
 			return http.ErrUseLastResponse
 		}
