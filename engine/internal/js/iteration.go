@@ -68,7 +68,7 @@ func (vu *VU) enter(st *scenarioState) {
 	vu.retag()
 }
 
-// RunIteration runs one iteration of it's scenario (executor.VU). Script exceptions are logged,
+// RunIteration runs one iteration of its scenario (executor.VU). Script exceptions are logged,
 // not returned; it returns ctx.Err() for an interrupted iteration and an *exitcode.Error with
 // code ScriptAborted after exec.test.abort().
 func (vu *VU) RunIteration(ctx context.Context, it *executor.Iteration) error {

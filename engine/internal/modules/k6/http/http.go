@@ -11,7 +11,6 @@ import (
 
 	"github.com/grafana/sobek"
 
-	"spate.local/engine/internal/executor"
 	"spate.local/engine/internal/metrics"
 	"spate.local/engine/internal/modules"
 )
@@ -30,7 +29,7 @@ type instance struct {
 	expected *statusRanges
 	// cookies is the jar of the iteration cookiesOf.
 	cookies   http.CookieJar
-	cookiesOf *executor.Iteration
+	cookiesOf int64
 }
 
 type httpMetrics struct {
