@@ -598,3 +598,27 @@ func TestInitInterrupted(t *testing.T) {
 		}
 	})
 }
+
+// An iteration that awaits one reply from another goroutine (a Redis call, say).
+func BenchmarkAsyncIteration(b *testing.B) {
+	p, err := Compile(writeScriptB(b, "main.js", "import { later } from 'k6/x/jstest'\nexport default async function () { await later(0, 1) }\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	reg := metrics.NewRegistry()
+	cfg := &Config{Program: p, Registry: reg, Builtins: metrics.RegisterBuiltins(reg), Collector: metrics.CollectorFunc(func(...metrics.Sample) {})}
+	vu, err := NewVU(context.Background(), cfg, 1, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	it := &executor.Iteration{Scenario: scenario("default", "")}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := vu.RunIteration(ctx, it); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
