@@ -343,7 +343,7 @@ func TestAbortAndExceptions(t *testing.T) {
 		{"an abort in init code is exit code 108 with the reason",
 			"import { abort } from 'k6/x/jstest'\nabort('no config')\nexport default function () {}\n", "init", exitcode.ScriptAborted, []string{"test aborted: no config"}},
 		{"an unknown module names its path and the known ones",
-			"import nope from 'k6/x/nope'\nexport default function () { nope() }\n", "init", exitcode.ScriptException, []string{`unknown module "k6/x/nope"`, "k6/x/jstest"}},
+			"import nope from 'k6/x/nope'\nexport default function () { nope() }\n", "init", exitcode.ScriptException, []string{`main.ts:1:18: Error: unknown module "k6/x/nope"`, "k6/x/jstest"}},
 		{"an abort in an iteration is exit code 108 even inside try/catch",
 			"import { abort } from 'k6/x/jstest'\nexport default function () { try { abort('stop now') } catch (e) { } }\n", "default", exitcode.ScriptAborted, []string{"test aborted: stop now"}},
 		{"an abort after an await is exit code 108",
