@@ -53,13 +53,15 @@ func Compile(entry string) (*Program, error) {
 		cwd = filepath.Dir(abs)
 	}
 	result := api.Build(api.BuildOptions{
-		EntryPoints:    []string{abs},
-		AbsWorkingDir:  cwd,
-		Outfile:        filepath.Join(cwd, bundleName),
-		Bundle:         true,
-		Write:          false,
-		Format:         api.FormatCommonJS,
-		Platform:       api.PlatformNeutral,
+		EntryPoints:   []string{abs},
+		AbsWorkingDir: cwd,
+		Outfile:       filepath.Join(cwd, bundleName),
+		Bundle:        true,
+		Write:         false,
+		Format:        api.FormatCommonJS,
+		Platform:      api.PlatformNeutral,
+		// Packages under node_modules resolve as for a bundler (ES module entry first).
+		MainFields:     []string{"module", "main"},
 		Target:         api.ES2020,
 		Sourcemap:      api.SourceMapInline,
 		SourcesContent: api.SourcesContentExclude,

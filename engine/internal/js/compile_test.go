@@ -56,6 +56,21 @@ func TestCompileBundlesTheRepositoryScripts(t *testing.T) {
 	}
 }
 
+func TestCompileBundlesPackagesFromNodeModules(t *testing.T) {
+	entry := writeScript(t, "main.ts", "import { pad } from 'leftpad'\nexport default function () { return pad('x') }\n",
+		"node_modules/leftpad/package.json", `{"name": "leftpad", "main": "index.js"}`,
+		"node_modules/leftpad/index.js", "exports.pad = (s) => '  ' + s\n")
+	p, err := Compile(entry)
+	t.Run("a bare import resolves to the package's main file", func(t *testing.T) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(p.Source, "exports.pad = ") {
+			t.Error("the package is not in the bundle")
+		}
+	})
+}
+
 func TestCompileErrors(t *testing.T) {
 	tests := []struct {
 		name  string

@@ -58,7 +58,7 @@ func (vu *VU) envObject(env map[string]string) sobek.Value {
 func (vu *VU) open(call sobek.FunctionCall) sobek.Value {
 	rt := vu.rt
 	if !vu.inInit {
-		panic(rt.NewGoError(fmt.Errorf("open() works only in init code (outside exported functions); read the file there and keep it in a variable")))
+		panic(newError(rt, "open() works only in init code (outside exported functions); read the file there and keep it in a variable"))
 	}
 	name := call.Argument(0).String()
 	if name == "" || sobek.IsUndefined(call.Argument(0)) {
@@ -74,7 +74,7 @@ func (vu *VU) open(call sobek.FunctionCall) sobek.Value {
 		if pe, ok := err.(*os.PathError); ok {
 			err = pe.Err
 		}
-		panic(rt.NewGoError(fmt.Errorf("open(%q): %v (paths are relative to %s)", name, err, dir)))
+		panic(newError(rt, fmt.Sprintf("open(%q): %v (paths are relative to %s)", name, err, dir)))
 	}
 	if call.Argument(1).String() == "b" {
 		return rt.ToValue(rt.NewArrayBuffer(data))

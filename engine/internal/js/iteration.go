@@ -63,10 +63,12 @@ func (vu *VU) enter(st *scenarioState) {
 		_ = vu.rt.Set("__ENV", st.env)
 	}
 	vu.baseTags = st.tags
+	// The script's own tags last while the VU runs one scenario, as k6 documents.
+	vu.ownTags = nil
 	vu.retag()
 }
 
-// RunIteration runs one iteration of it's scenario (executor.VU). Script exceptions are logged,
+// RunIteration runs one iteration of its scenario (executor.VU). Script exceptions are logged,
 // not returned; it returns ctx.Err() for an interrupted iteration and an *exitcode.Error with
 // code ScriptAborted after exec.test.abort().
 func (vu *VU) RunIteration(ctx context.Context, it *executor.Iteration) error {

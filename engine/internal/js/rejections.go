@@ -26,7 +26,7 @@ func (r *rejections) track(p *sobek.Promise, op sobek.PromiseRejectionOperation)
 	}
 }
 
-// report logs the unhandled rejections of a call, except result: the call's own promise, whose
+// reportRejections logs the unhandled rejections of a call, except result: the call's own promise, whose
 // rejection the caller reports.
 func (vu *VU) reportRejections(result sobek.Value) {
 	if len(vu.rejections.pending) == 0 {

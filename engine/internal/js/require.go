@@ -1,6 +1,7 @@
 package js
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -19,11 +20,11 @@ func (vu *VU) requireModule(name string) sobek.Value {
 	rt := vu.rt
 	m, ok := modules.Lookup(name)
 	if !ok {
-		panic(rt.NewGoError(fmt.Errorf("unknown module %q; the known modules are %s", name, strings.Join(modules.Names(), ", "))))
+		panic(newError(rt, fmt.Sprintf("unknown module %q; the known modules are %s", name, strings.Join(modules.Names(), ", "))))
 	}
 	exports, err := m.NewInstance(vu)
 	if err != nil {
-		panic(rt.NewGoError(fmt.Errorf("module %q: %w", name, err)))
+		panic(newError(rt, fmt.Sprintf("module %q: %v", name, err)))
 	}
 	o := rt.NewObject()
 	named := rt.NewObject()
@@ -40,4 +41,13 @@ func (vu *VU) requireModule(name string) sobek.Value {
 	_ = o.DefineDataProperty("__esModule", rt.ToValue(true), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_FALSE)
 	vu.require[name] = o
 	return o
+}
+
+// newError is a plain Error for the script (sobek's NewGoError would name it GoError).
+func newError(rt *sobek.Runtime, msg string) *sobek.Object {
+	e, err := rt.New(rt.Get("Error"), rt.ToValue(msg))
+	if err != nil {
+		return rt.NewGoError(errors.New(msg))
+	}
+	return e
 }

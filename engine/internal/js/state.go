@@ -53,7 +53,7 @@ type State interface {
 	Group() string
 	SetGroup(path string)
 	// SetTag and DeleteTag change the tags of the samples this VU emits from now on
-	// (exec.vu.tags); they last for the VU's life, like k6's.
+	// (exec.vu.tags); they last while the VU runs the same scenario, like k6's.
 	SetTag(key, value string)
 	DeleteTag(key string)
 }

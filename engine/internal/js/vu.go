@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/grafana/sobek"
 
@@ -417,38 +416,6 @@ type discardLogger struct{}
 
 func (discardLogger) Infof(string, ...any) {}
 func (discardLogger) Warnf(string, ...any) {}
-
-// errorLog logs a script's exceptions one line each (at error level when the Logger has an
-// Errorf method), and folds a run of identical ones into
-// one line per interval so a failing iteration at thousands per second does not flood the log.
-type errorLog struct {
-	last       string
-	lastLogged time.Time
-	suppressed int
-}
-
-const errorLogInterval = 5 * time.Second
-
-func (l *errorLog) log(logger modules.Logger, line string, now time.Time) {
-	logf := logger.Warnf
-	if e, ok := logger.(interface{ Errorf(string, ...any) }); ok {
-		logf = e.Errorf
-	}
-	if line == l.last && now.Sub(l.lastLogged) < errorLogInterval {
-		l.suppressed++
-		return
-	}
-	if l.suppressed > 0 {
-		logf("%s (and %d more times)", l.last, l.suppressed)
-		l.suppressed = 0
-		if line == l.last {
-			l.lastLogged = now
-			return
-		}
-	}
-	l.last, l.lastLogged = line, now
-	logf("%s", line)
-}
 
 // NewVUFunc adapts NewVU to what the executors take: VUs of this Config, initialized with ctx.
 func (cfg *Config) NewVUFunc() executor.NewVUFunc {

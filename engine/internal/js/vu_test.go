@@ -343,7 +343,7 @@ func TestAbortAndExceptions(t *testing.T) {
 		{"an abort in init code is exit code 108 with the reason",
 			"import { abort } from 'k6/x/jstest'\nabort('no config')\nexport default function () {}\n", "init", exitcode.ScriptAborted, []string{"test aborted: no config"}},
 		{"an unknown module names its path and the known ones",
-			"import nope from 'k6/x/nope'\nexport default function () { nope() }\n", "init", exitcode.ScriptException, []string{`unknown module "k6/x/nope"`, "k6/x/jstest"}},
+			"import nope from 'k6/x/nope'\nexport default function () { nope() }\n", "init", exitcode.ScriptException, []string{`main.ts:1:18: Error: unknown module "k6/x/nope"`, "k6/x/jstest"}},
 		{"an abort in an iteration is exit code 108 even inside try/catch",
 			"import { abort } from 'k6/x/jstest'\nexport default function () { try { abort('stop now') } catch (e) { } }\n", "default", exitcode.ScriptAborted, []string{"test aborted: stop now"}},
 		{"an abort after an await is exit code 108",
@@ -597,4 +597,28 @@ func TestInitInterrupted(t *testing.T) {
 			t.Errorf("NewVU = %v, want context.DeadlineExceeded", err)
 		}
 	})
+}
+
+// An iteration that awaits one reply from another goroutine (a Redis call, say).
+func BenchmarkAsyncIteration(b *testing.B) {
+	p, err := Compile(writeScriptB(b, "main.js", "import { later } from 'k6/x/jstest'\nexport default async function () { await later(0, 1) }\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	reg := metrics.NewRegistry()
+	cfg := &Config{Program: p, Registry: reg, Builtins: metrics.RegisterBuiltins(reg), Collector: metrics.CollectorFunc(func(...metrics.Sample) {})}
+	vu, err := NewVU(context.Background(), cfg, 1, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	it := &executor.Iteration{Scenario: scenario("default", "")}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := vu.RunIteration(ctx, it); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

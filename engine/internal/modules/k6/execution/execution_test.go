@@ -83,3 +83,28 @@ export function setup () { return exec.scenario.name }
 		}
 	})
 }
+
+func TestVUTagsLastForTheScenario(t *testing.T) {
+	r := jstest.New(t, "main.js", `
+import exec from 'k6/execution'
+export function set () { exec.vu.tags.kind = 'x' }
+export function read () { console.log(String(exec.vu.tags.kind)) }
+`)
+	vu := r.VU(t, 1)
+	first := jstest.Scenario("first", "set")
+	jstest.Iterate(t, vu, first)
+	jstest.Iterate(t, vu, jstest.Scenario("first-read", "read"))
+	t.Run("tags set by the script are gone in the VU's next scenario", func(t *testing.T) {
+		if got := r.Log.String(); got != "INFO undefined" {
+			t.Errorf("log %q", got)
+		}
+	})
+	t.Run("tags set by the script stay on the scenario's later iterations", func(t *testing.T) {
+		jstest.Iterate(t, vu, first)
+		jstest.Iterate(t, vu, first)
+		its := r.Samples.Of("iterations")
+		if kind, _ := its[len(its)-1].Tags.Get("kind"); kind != "x" {
+			t.Errorf("tags %v", its[len(its)-1].Tags.Map())
+		}
+	})
+}

@@ -27,6 +27,9 @@ type instance struct {
 	m         httpMetrics
 	// expected decides http_req_failed; nil turns it off (setResponseCallback(null)).
 	expected *statusRanges
+	// cookies is the jar of the iteration cookiesOf.
+	cookies   http.CookieJar
+	cookiesOf int64
 }
 
 type httpMetrics struct {

@@ -40,6 +40,16 @@ func server(t *testing.T) *httptest.Server {
 		}
 	})
 	mux.HandleFunc("/wait", func(w http.ResponseWriter, r *http.Request) { time.Sleep(100 * time.Millisecond) })
+	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "session", Value: "s1", Path: "/"})
+	})
+	mux.HandleFunc("/whoami", func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie("session"); err == nil {
+			_, _ = io.WriteString(w, c.Value)
+			return
+		}
+		_, _ = io.WriteString(w, "nobody")
+	})
 	mux.HandleFunc("/bytes", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte{0, 1, 2, 3, 4}) })
 	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/json", http.StatusFound) })
 	srv := httptest.NewServer(mux)
@@ -64,6 +74,7 @@ import { get, post } from 'k6/http'
 const base = __ENV.BASE
 export function getJSON () {
   const r = get(base + '/json', { tags: { name: 'json-endpoint' } })
+  console.log([r.json('items.1'), r.json('ok'), String(r.json('items.9')), String(r.json('ok.x'))].join(' '))
   console.log([r.status, r.headers['Content-Type'], r.json().items.length, r.body.length, r.timings.duration >= 0, r.error === '', r.error_code, r.headers['X-Seen-Agent'] !== ''].join(' '))
 }
 export function postForm () {
@@ -97,6 +108,11 @@ export function redirect () {
   console.log(r.status + ' ' + r.url.endsWith('/json'))
 }
 export function slow () { http.get(base + '/slow') }
+export function cookies () {
+  console.log(http.get(base + '/whoami').body)
+  http.get(base + '/login')
+  console.log(http.get(base + '/whoami').body)
+}
 `
 
 func TestHTTP(t *testing.T) {
@@ -108,7 +124,7 @@ func TestHTTP(t *testing.T) {
 	tests := []struct {
 		name, exec, want string
 	}{
-		{"a GET returns status, headers, body, json() and timings", "getJSON", `200 application/json 2 25 true true 0 true`},
+		{"a GET returns status, headers, body, json() (with a path) and timings", "getJSON", "2 true undefined undefined\n200 application/json 2 25 true true 0 true"},
 		{"a POST of an object sends a form; request() and del() send method, headers and body", "postForm",
 			"POST  application/x-www-form-urlencoded a=1\nPUT t1 text/plain raw\nDELETE   \nvirtual GET   "},
 		{"a 404 is a response with error_code 1404 and no error text", "missing", "404 1404 []"},
@@ -117,11 +133,20 @@ func TestHTTP(t *testing.T) {
 		{"a URL that is not http or https is error_code 1020", "badURL", "0 1020"},
 		{"responseType binary gives an ArrayBuffer", "binary", "5 4"},
 		{"redirects are followed", "redirect", "200 true"},
+		{"cookies a server sets are sent back within the iteration", "cookies", "nobody\ns1"},
+		{"every iteration starts without cookies", "cookies", "nobody\ns1"},
 	}
+	iterations := map[string]*executor.Iteration{}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			before := len(r.Log.String())
-			jstest.Iterate(t, vu, jstest.Scenario(tc.exec, tc.exec))
+			// One Iteration value per exec function, reused as an executor may.
+			if iterations[tc.exec] == nil {
+				iterations[tc.exec] = &executor.Iteration{Scenario: jstest.Scenario(tc.exec, tc.exec)}
+			}
+			if err := vu.RunIteration(context.Background(), iterations[tc.exec]); err != nil {
+				t.Fatal(err)
+			}
 			var got []string
 			for _, line := range strings.Split(r.Log.String()[before:], "\n") {
 				if strings.HasPrefix(line, "INFO ") {

@@ -23,6 +23,7 @@ type request struct {
 	responseType string // text, binary or none
 	redirects    int
 	expected     *statusRanges
+	jar          http.CookieJar
 }
 
 const defaultTimeout = 60 * time.Second
@@ -36,6 +37,7 @@ func (in *instance) newRequest(method string, urlValue, body, params sobek.Value
 		responseType: "text",
 		redirects:    10,
 		expected:     in.expected,
+		jar:          in.jar(),
 	}
 	if urlValue == nil || sobek.IsUndefined(urlValue) || sobek.IsNull(urlValue) {
 		return nil, fmt.Errorf("http.%s() needs a URL", jsName(req.method))
