@@ -19,13 +19,16 @@ import (
 	_ "spate.local/engine/internal/modules/k6"
 )
 
-// Stand-ins for k6/x/kafka and k6/x/redis (built elsewhere), with the API the scripts use:
-// enough to run the real scripts' init code, setup and iterations in the real runtime.
+// Stand-ins for k6/x/kafka, k6/x/redis and k6/x/spate (built elsewhere), with the API the
+// scripts use: enough to run the real scripts' init code, setup and iterations in the real
+// runtime. The real modules are tested against the real broker and Redis in their packages.
 var fakes struct {
 	sync.Mutex
-	topics   []string
-	produced []string // values, in order
-	hincrby  map[string]int64
+	topics    []string
+	produced  []string         // values of produce({messages}), in order
+	generated []map[string]any // produce({generate}) requests
+	ledger    map[string]int64 // k6/x/spate Ledger.add counts by key
+	hincrby   map[string]int64 // k6/x/redis
 }
 
 func init() {
@@ -35,6 +38,10 @@ func init() {
 			_ = call.This.Set("produce", func(req map[string]any) {
 				fakes.Lock()
 				defer fakes.Unlock()
+				if g, ok := req["generate"].(map[string]any); ok {
+					fakes.generated = append(fakes.generated, g)
+					return
+				}
 				for _, m := range req["messages"].([]any) {
 					fakes.produced = append(fakes.produced, m.(map[string]any)["value"].(string))
 				}
@@ -80,6 +87,20 @@ func init() {
 			return nil
 		}
 		return modules.Exports{Named: map[string]any{"Client": rt.ToValue(client)}}, nil
+	}))
+	modules.Register("k6/x/spate", modules.ModuleFunc(func(vu modules.VU) (modules.Exports, error) {
+		rt := vu.Runtime()
+		ledger := func(call sobek.ConstructorCall) *sobek.Object {
+			opts := call.Argument(0).Export().(map[string]any)
+			key := opts["prefix"].(string) + ":produced:" + opts["runId"].(string)
+			_ = call.This.Set("add", func(first, n int64) {
+				fakes.Lock()
+				fakes.ledger[key] += n
+				fakes.Unlock()
+			})
+			return nil
+		}
+		return modules.Exports{Named: map[string]any{"Ledger": rt.ToValue(ledger)}}, nil
 	}))
 }
 
@@ -131,7 +152,7 @@ func TestRepositoryScripts(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(script), ".ts")
 		t.Run(name+" reads its options, sets up and produces one batch per iteration", func(t *testing.T) {
 			fakes.Lock()
-			fakes.topics, fakes.produced, fakes.hincrby = nil, nil, map[string]int64{}
+			fakes.topics, fakes.produced, fakes.generated, fakes.ledger, fakes.hincrby = nil, nil, nil, map[string]int64{}, map[string]int64{}
 			fakes.Unlock()
 			program, err := js.Compile(script)
 			if err != nil {
@@ -175,11 +196,15 @@ func TestRepositoryScripts(t *testing.T) {
 			}
 			fakes.Lock()
 			defer fakes.Unlock()
-			if len(fakes.produced) != 10 || !strings.Contains(fakes.produced[0], `"runId":"run-test","seq":50,`) {
-				t.Errorf("produced %d messages, first %q", len(fakes.produced), fakes.produced)
+			if len(fakes.generated) != 1 {
+				t.Fatalf("produce({generate}) was called %d times, want once", len(fakes.generated))
 			}
-			if fakes.hincrby["spate:produced:run-test count"] != 10 {
-				t.Errorf("the produced ledger counted %v (the awaited Redis calls did not all run)", fakes.hincrby)
+			g := fakes.generated[0]
+			if g["runId"] != "run-test" || g["firstSeq"] != int64(50) || g["count"] != int64(10) || g["schema"] != "basic" {
+				t.Errorf("generate request %v, want run-test, firstSeq 50, count 10, basic", g)
+			}
+			if fakes.ledger["spate:produced:run-test"] != 10 {
+				t.Errorf("the produced ledger counted %v", fakes.ledger)
 			}
 			if strings.Join(fakes.topics, ",") != "spate-events,spate-events-dlq" {
 				t.Errorf("setup created topics %v", fakes.topics)

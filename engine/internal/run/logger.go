@@ -70,3 +70,6 @@ func (h slogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 }
 
 func (h slogHandler) WithGroup(string) slog.Handler { return h }
+
+// Errorf is for script errors (an exception in an iteration): the run goes on.
+func (l *logger) Errorf(format string, args ...any) { l.line("ERRO", format, args...) }
