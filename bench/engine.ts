@@ -7,9 +7,10 @@
 //   2. arrival-rate accuracy: constant-arrival-rate at each of BENCH_RATES iterations/s for
 //      BENCH_RATE_SECONDS: achieved rate, dropped iterations, iteration start delay p(99), and the
 //      share of iterations started within 10 ms of schedule;
-//   3. memory: peak RSS with 1 and with BENCH_MANY_VUS VUs of the load scripts (RSS per VU), and
-//      RSS every 10 s through a steady run of BENCH_SOAK_SECONDS (0 skips it; the issue's figure
-//      is 1800) at BENCH_SOAK_RATE messages/s: flat means within 10% after the first minute.
+//   3. memory: peak RSS with 1 and with BENCH_MANY_VUS VUs of the load scripts (RSS per VU);
+//   4. soak: RSS every 10 s through a steady run of BENCH_SOAK_SECONDS (default 1800) at
+//      BENCH_SOAK_RATE messages/s: flat means within 10% after the first minute.
+// BENCH_SECTIONS picks sections (default produce,rate,memory; add soak for the 30-minute run).
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
@@ -24,7 +25,8 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 500)
 const RATES = (process.env.BENCH_RATES ?? '1000,5000,20000').split(',').map(Number)
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 20)
 const MANY_VUS = Number(process.env.BENCH_MANY_VUS ?? 500)
-const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 0)
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 1800)
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'produce,rate,memory').split(','))
 const SOAK_RATE = Number(process.env.BENCH_SOAK_RATE ?? 50_000)
 const brokers = process.env.SPATE_KAFKA_BROKERS ?? '127.0.0.1:19092'
 const log = (text: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`)
@@ -140,36 +142,42 @@ const recordSize = message('basic', 'run-bench', 123_456, 1000, Date.now()).valu
 const lines: string[] = [`### spate's load engine, ${new Date().toISOString().slice(0, 10)}`, '', `Machine: ${machine}.`, '']
 
 const topic = unique('bench-engine')
-log(`spate run scripts/steady.ts: ${VUS} VUs, ${BATCH} basic messages per produce call, ${SECONDS} s`)
-const engine = await spateProduceRate(topic)
-log(`  ${fmt(engine)} messages/s`)
-log(`ProducerPerformance, ${recordSize} B records`)
-const reference = await producerPerformance(topic, Math.max(1_000_000, Math.round(engine * SECONDS)), recordSize)
-log(`  ${fmt(reference)} records/s`)
-lines.push('**Produce rate** (topic with 12 partitions, acks=all, basic messages of ' + recordSize + ' B, same broker, same run):', '',
-  '| producer | messages/s | ratio |', '|----------|-----------:|------:|',
-  `| Kafka ProducerPerformance (${recordSize} B records) | ${fmt(reference)} | 1.00 |`,
-  `| \`spate run scripts/steady.ts\`, ${VUS} VUs, ${BATCH} messages per call | ${fmt(engine)} | ${(engine / reference).toFixed(2)} |`, '')
-
-lines.push(`**Arrival-rate accuracy** (constant-arrival-rate, an empty iteration, ${RATE_SECONDS} s each):`, '',
-  '| target iterations/s | achieved | dropped | start delay p(99) | started within 10 ms |', '|---:|---:|---:|---:|---:|')
-for (const rate of RATES) {
-  log(`arrival rate ${fmt(rate)}/s for ${RATE_SECONDS} s`)
-  const a = await arrivalAccuracy(rate)
-  log(`  achieved ${fmt(a.achieved)}/s, dropped ${a.dropped}, p99 ${a.p99.toFixed(2)} ms, within 10 ms ${(a.within10ms * 100).toFixed(2)}%`)
-  lines.push(`| ${fmt(rate)} | ${fmt(a.achieved)} | ${fmt(a.dropped)} | ${a.p99.toFixed(2)} ms | ${(a.within10ms * 100).toFixed(2)}% |`)
+if (SECTIONS.has('produce')) {
+  log(`spate run scripts/steady.ts: ${VUS} VUs, ${BATCH} basic messages per produce call, ${SECONDS} s`)
+  const engine = await spateProduceRate(topic)
+  log(`  ${fmt(engine)} messages/s`)
+  log(`ProducerPerformance, ${recordSize} B records`)
+  const reference = await producerPerformance(topic, Math.max(1_000_000, Math.round(engine * SECONDS)), recordSize)
+  log(`  ${fmt(reference)} records/s`)
+  lines.push('**Produce rate** (topic with 12 partitions, acks=all, basic messages of ' + recordSize + ' B, same broker, same run):', '',
+    '| producer | messages/s | ratio |', '|----------|-----------:|------:|',
+    `| Kafka ProducerPerformance (${recordSize} B records) | ${fmt(reference)} | 1.00 |`,
+    `| \`spate run scripts/steady.ts\`, ${VUS} VUs, ${BATCH} messages per call | ${fmt(engine)} | ${(engine / reference).toFixed(2)} |`, '')
 }
-lines.push('')
 
-log(`peak RSS with 1 and ${MANY_VUS} VUs of scripts/steady.ts`)
-const one = await peakRss(1, topic)
-const many = await peakRss(MANY_VUS, topic)
-const perVU = (many - one) / (MANY_VUS - 1)
-log(`  1 VU ${fmt(one / 1024)} MiB, ${MANY_VUS} VUs ${fmt(many / 1024)} MiB: ${(perVU / 1024).toFixed(2)} MiB per VU`)
-lines.push('**Memory** (peak RSS of `spate run scripts/steady.ts`, 10 s):', '', '| VUs | peak RSS |', '|---:|---:|',
-  `| 1 | ${(one / 1024).toFixed(1)} MiB |`, `| ${MANY_VUS} | ${(many / 1024).toFixed(1)} MiB |`, `| per VU | ${(perVU / 1024).toFixed(2)} MiB |`, '')
+if (SECTIONS.has('rate')) {
+  lines.push(`**Arrival-rate accuracy** (constant-arrival-rate, an empty iteration, ${RATE_SECONDS} s each):`, '',
+    '| target iterations/s | achieved | dropped | start delay p(99) | started within 10 ms |', '|---:|---:|---:|---:|---:|')
+  for (const rate of RATES) {
+    log(`arrival rate ${fmt(rate)}/s for ${RATE_SECONDS} s`)
+    const a = await arrivalAccuracy(rate)
+    log(`  achieved ${fmt(a.achieved)}/s, dropped ${a.dropped}, p99 ${a.p99.toFixed(2)} ms, within 10 ms ${(a.within10ms * 100).toFixed(2)}%`)
+    lines.push(`| ${fmt(rate)} | ${fmt(a.achieved)} | ${fmt(a.dropped)} | ${a.p99.toFixed(2)} ms | ${(a.within10ms * 100).toFixed(2)}% |`)
+  }
+  lines.push('')
+}
 
-if (SOAK_SECONDS > 0) {
+if (SECTIONS.has('memory')) {
+  log(`peak RSS with 1 and ${MANY_VUS} VUs of scripts/steady.ts`)
+  const one = await peakRss(1, topic)
+  const many = await peakRss(MANY_VUS, topic)
+  const perVU = (many - one) / (MANY_VUS - 1)
+  log(`  1 VU ${fmt(one / 1024)} MiB, ${MANY_VUS} VUs ${fmt(many / 1024)} MiB: ${(perVU / 1024).toFixed(2)} MiB per VU`)
+  lines.push('**Memory** (peak RSS of `spate run scripts/steady.ts`, 10 s):', '', '| VUs | peak RSS |', '|---:|---:|',
+    `| 1 | ${(one / 1024).toFixed(1)} MiB |`, `| ${MANY_VUS} | ${(many / 1024).toFixed(1)} MiB |`, `| per VU | ${(perVU / 1024).toFixed(2)} MiB |`, '')
+}
+
+if (SECTIONS.has('soak')) {
   log(`steady run of ${SOAK_SECONDS} s at ${fmt(SOAK_RATE)} messages/s, RSS every 10 s`)
   const soak = await measure('spate', ['run', '--quiet', '--no-summary', 'scripts/steady.ts'], {
     SPATE_TOPIC: unique('bench-soak'), SPATE_RATE: String(SOAK_RATE), SPATE_BATCH: '100', SPATE_DURATION: `${SOAK_SECONDS}s`, SPATE_VERIFY: 'off', SPATE_THRESHOLDS: 'smoke', SPATE_KAFKA_BROKERS: brokers,
