@@ -44,6 +44,8 @@ Flags:
       --execution-segment SEG      run this instance's share of the test, e.g. 0:1/2
       --execution-segment-sequence SEQ
                                    the segments of every instance, e.g. 0,1/2,1
+      --start-at TIME              start the scenarios at TIME (after setup), RFC 3339 or Unix ms,
+                                   so that several instances of one test start together
       --include-system-env-vars    put the process environment in __ENV (default true)
   -h, --help                       this help
 `
@@ -55,6 +57,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 		env, outs, tags               multi
 		vus, iterations               optionalInt
 		duration, segment, sequence   optionalString
+		startAt                       optionalString
 		quiet, noSummary, noThreshold bool
 		noSetup, noTeardown, help     bool
 		summaryExport                 string
@@ -78,6 +81,7 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	fs.Var(&segment, "execution-segment", "")
 	fs.Var(&sequence, "execution-segment-sequence", "")
+	fs.Var(&startAt, "start-at", "")
 	for _, n := range []string{"q", "quiet"} {
 		fs.BoolVar(&quiet, n, false, "")
 	}
@@ -144,6 +148,11 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	if sequence.set {
 		cfg.SegmentSequence = sequence.v
+	}
+	if startAt.set {
+		if cfg.StartAt, err = parseStartAt(startAt.v); err != nil {
+			return fail(stderr, exitcode.Wrap(exitcode.InvalidConfig, err, ""))
+		}
 	}
 
 	// The first SIGINT or SIGTERM stops the test gracefully (teardown and summary still run,

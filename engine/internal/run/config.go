@@ -22,6 +22,9 @@ type Config struct {
 	Outputs         []string // -o values
 	Segment         string   // --execution-segment
 	SegmentSequence string   // --execution-segment-sequence
+	// StartAt (--start-at) holds the scenarios until that instant, after setup; zero starts
+	// them as soon as setup ends.
+	StartAt time.Time
 
 	Quiet, NoSummary, NoThresholds, NoSetup, NoTeardown bool
 	SummaryExport                                       string

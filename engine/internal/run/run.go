@@ -270,8 +270,13 @@ func runTest(ctx context.Context, cfg Config, opts *options.Options, vuConfig *j
 	}
 	_ = setupRan
 
+	// A signal while waiting for --start-at still runs teardown, as one during the scenarios does.
+	progress.phase("waiting for --start-at")
+	runErr := waitForStart(runCtx, cfg.StartAt, log)
 	progress.phase("")
-	runErr := scheduler.Run(runCtx)
+	if runErr == nil {
+		runErr = scheduler.Run(runCtx)
+	}
 	runErr = stopCause(runCtx, runErr)
 
 	// Teardown runs after a normal end and after exec.test.abort() (k6 does both), but not

@@ -58,8 +58,19 @@ var containsByName = map[string]metrics.ValueType{"default": metrics.Default, "t
 // keep the histogram's error bound), the duration is the longest, and every threshold is
 // evaluated again on the merged values. Options and terminal state are the first instance's.
 func Merge(parts ...[]byte) (map[string]any, error) {
+	snap, o, err := MergeSnapshot(parts...)
+	if err != nil {
+		return nil, err
+	}
+	return Data(snap, o), nil
+}
+
+// MergeSnapshot is Merge before it becomes handleSummary data: the whole test's snapshot, its
+// thresholds evaluated, and the summary options (the first instance's), for the text summary
+// and the reports of `spate merge`.
+func MergeSnapshot(parts ...[]byte) (*aggregate.Snapshot, Options, error) {
 	if len(parts) == 0 {
-		return nil, fmt.Errorf("no summaries to merge")
+		return nil, Options{}, fmt.Errorf("no summaries to merge")
 	}
 	type merged struct {
 		ms         aggregate.MetricSnapshot
@@ -72,7 +83,7 @@ func Merge(parts ...[]byte) (map[string]any, error) {
 	for i, raw := range parts {
 		var d instanceData
 		if err := json.Unmarshal(raw, &d); err != nil {
-			return nil, fmt.Errorf("summary %d is not handleSummary JSON: %v", i+1, err)
+			return nil, Options{}, fmt.Errorf("summary %d is not handleSummary JSON: %v", i+1, err)
 		}
 		if i == 0 {
 			first = d
@@ -82,24 +93,24 @@ func Merge(parts ...[]byte) (map[string]any, error) {
 		for name, m := range d.Metrics {
 			t, ok := typesByName[m.Type]
 			if !ok {
-				return nil, fmt.Errorf("summary %d: metric %q has unknown type %q", i+1, name, m.Type)
+				return nil, Options{}, fmt.Errorf("summary %d: metric %q has unknown type %q", i+1, name, m.Type)
 			}
 			sink, err := sinkOf(t, m.Values, d.Spate.Histograms[name])
 			if err != nil {
-				return nil, fmt.Errorf("summary %d: metric %q: %v", i+1, name, err)
+				return nil, Options{}, fmt.Errorf("summary %d: metric %q: %v", i+1, name, err)
 			}
 			cur := byName[name]
 			if cur == nil {
 				base, selector, err := threshold.ParseKey(name)
 				if err != nil {
-					return nil, err
+					return nil, Options{}, err
 				}
 				cur = &merged{ms: aggregate.MetricSnapshot{Name: name, Selector: selector,
 					Metric: &metrics.Metric{Name: base, Type: t, Contains: containsByName[m.Contains]}, Sink: aggregate.NewSink(t)}}
 				byName[name] = cur
 				order = append(order, name)
 			} else if cur.ms.Metric.Type != t {
-				return nil, fmt.Errorf("summary %d: metric %q is a %s, another summary has it as a %s", i+1, name, t, cur.ms.Metric.Type)
+				return nil, Options{}, fmt.Errorf("summary %d: metric %q is a %s, another summary has it as a %s", i+1, name, t, cur.ms.Metric.Type)
 			}
 			addSink(cur.ms.Sink, sink)
 			for expr := range m.Thresholds {
@@ -114,15 +125,15 @@ func Merge(parts ...[]byte) (map[string]any, error) {
 		for _, expr := range m.thresholds {
 			th, err := threshold.ParseExpr(expr, name, m.ms.Metric.Type)
 			if err != nil {
-				return nil, err
+				return nil, Options{}, err
 			}
 			v := m.ms.Sink.Aggregate(th.Aggregation, snap.Duration)
 			m.ms.Thresholds = append(m.ms.Thresholds, aggregate.ThresholdResult{Source: expr, Aggregation: th.Aggregation.String(), Value: v, OK: th.Holds(v)})
 		}
 		snap.Metrics = append(snap.Metrics, m.ms)
 	}
-	return Data(snap, Options{TrendStats: first.Options.SummaryTrendStats, TimeUnit: first.Options.SummaryTimeUnit,
-		NoColor: first.Options.NoColor, IsStdOutTTY: first.State.IsStdOutTTY, IsStdErrTTY: first.State.IsStdErrTTY}), nil
+	return snap, Options{TrendStats: first.Options.SummaryTrendStats, TimeUnit: first.Options.SummaryTimeUnit,
+		NoColor: first.Options.NoColor, IsStdOutTTY: first.State.IsStdOutTTY, IsStdErrTTY: first.State.IsStdErrTTY}, nil
 }
 
 func contains(list []string, s string) bool {
