@@ -1,6 +1,7 @@
 // One test for one instance or split across several (execution segments): exact iteration
 // counts, a trend, a check, and a whole-test threshold that no half reaches alone. The
-// summary goes to __ENV.SUMMARY so that `spate merge` can combine the instances' summaries.
+// summary goes to __ENV.SUMMARY (or SPATE_REPORT_DIR/k6-summary.json, as the load scripts
+// write it) so that `spate merge` can combine the instances' summaries.
 import { check } from 'k6'
 import { Counter, Trend } from 'k6/metrics'
 
@@ -30,5 +31,5 @@ export function step () {
 }
 
 export function handleSummary (data) {
-  return { [__ENV.SUMMARY]: JSON.stringify(data) }
+  return { [__ENV.SUMMARY || `${__ENV.SPATE_REPORT_DIR}/k6-summary.json`]: JSON.stringify(data) }
 }
