@@ -50,6 +50,9 @@ func (r *Runner) Step(ctx context.Context, phase Phase, rate float64) (Step, err
 	_ = os.Remove(summaryPath)
 	args := append(append([]string{}, r.Command[1:]...), "--quiet", r.Script)
 	cmd := exec.CommandContext(ctx, r.Command[0], args...)
+	// A stopped search stops its step as a signal stops a run: teardown and summary still run.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = time.Minute
 	env := os.Environ()
 	for k, v := range r.Env {
 		env = append(env, k+"="+v)

@@ -25,6 +25,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "Run a load script (TypeScript or JavaScript, k6's script API)", runUsage, runCommand},
+		{"capacity", "Find the highest rate the pipeline sustains (ramp, back off, bisect)", capacityUsage, capacityCommand},
 		{"merge", "Merge the summaries of instances that ran one test into one verdict", mergeUsage, mergeCommand},
 		{"version", "Print the engine's version and its built-in modules", "spate version", versionCommand},
 		{"help", "Help for a command", "spate help [command]", nil},
