@@ -99,7 +99,7 @@ func readStep(path string, load time.Duration) (Step, error) {
 	}
 	var data struct {
 		Metrics map[string]struct {
-			Values     map[string]float64         `json:"values"`
+			Values     map[string]float64           `json:"values"`
 			Thresholds map[string]struct{ OK bool } `json:"thresholds"`
 		} `json:"metrics"`
 	}
