@@ -6,8 +6,8 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { isolate, startProcessor } from '../../processor/test/helpers.ts'
-import { run } from '../helpers.ts'
+import { isolate, processorArgs, startProcessor } from '../../processor/test/helpers.ts'
+import { freePort, run } from '../helpers.ts'
 
 test('a short capacity search through the running processor converges and prints its table', { timeout: 300_000 }, async (t) => {
   const iso = await isolate(t, 6)
@@ -45,4 +45,30 @@ test('a short capacity search through the running processor converges and prints
   const html = await readFile(join(dir, 'capacity.html'), 'utf8')
   assert.match(html, /<svg[^>]*aria-label="capacity search"/)
   assert.equal((await readdir(dir)).filter((name) => name.startsWith('step-')).length, rows.length)
+})
+
+test('for a target rate it starts each configuration in turn and stops at the first that sustains it', { timeout: 300_000 }, async (t) => {
+  const iso = await isolate(t, 6)
+  const elsewhere = await isolate(t, 1)
+  const port = await freePort()
+  const dir = await mkdtemp(join(tmpdir(), 'spate-capacity-'))
+  const processor = (topic: string) => ['node', '--import', 'tsx', 'processor/src/main.ts',
+    ...processorArgs({ ...iso, topic }, [`--metrics.port=${port}`, '--window.size=2s', '--window.allowedLateness=1s', '--window.idleTimeout=1s', '--checkpoint.interval=500ms'])].join(' ')
+  // The first configuration consumes another topic, so it sustains nothing: the search must
+  // fail it on the sink checks, stop it, and go on to the one that works.
+  const result = await run('spate', [
+    'capacity', '--target', '500', '--step-duration', '3s', '--cooldown', '1s', '--dir', dir,
+    '--pipeline', `wrong topic=${processor(elsewhere.topic)}`, '--pipeline', `processor x1=${processor(iso.topic)}`,
+    '--ready-url', `http://127.0.0.1:${port}/readyz`,
+    '-e', `SPATE_TOPIC=${iso.topic}`, '-e', `SPATE_DLQ_TOPIC=${iso.dlqTopic}`, '-e', `SPATE_SINK_PREFIX=${iso.prefix}`,
+    '-e', 'SPATE_VERIFY_TIMEOUT=15', '-e', 'SPATE_CONSUMER_GROUP=', '-e', 'SPATE_MAX_START_DELAY_P99_MS=1000',
+    'scripts/steady.ts',
+  ], { timeoutMs: 280_000 })
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  assert.match(result.stdout, /^\| wrong topic \| 500 \| \d+ \| \S+ \| \S+( s| ms)? \| FAIL: [a-z_, ]*spate_records_lost[a-z_, ]* \|$/m)
+  assert.match(result.stdout, /^\| processor x1 \| 500 \| \d+ \| \S+ \| [\d.]+ m?s \| pass \|$/m)
+  assert.match(result.stdout, /fewest: processor x1 sustains 500 msg\/s/)
+  // Both configurations were stopped: nothing answers on their port any more.
+  const stillUp = await fetch(`http://127.0.0.1:${port}/readyz`).then(() => true, () => false)
+  assert.equal(stillUp, false, 'a configuration was left running')
 })

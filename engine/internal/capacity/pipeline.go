@@ -68,16 +68,25 @@ func StartPipeline(ctx context.Context, p Pipeline, env []string, logPath, ready
 	}
 }
 
-// Stop sends SIGTERM to the pipeline's process group, and SIGKILL when it has not exited
-// within 30 s.
+// Stop sends SIGTERM to the pipeline's process group and waits until every process of the
+// group has exited (a processor finishing its batch and leaving its consumer group outlives
+// the shell that started it), with SIGKILL after 30 s.
 func (s *Started) Stop() {
 	pgid := s.cmd.Process.Pid
 	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case err := <-s.done:
-		s.done <- err
-	case <-time.After(30 * time.Second):
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		s.done <- <-s.done
+	deadline := time.Now().Add(30 * time.Second)
+	for groupAlive(pgid) && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
 	}
+	if groupAlive(pgid) {
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+	err := <-s.done
+	s.done <- err
+}
+
+// groupAlive reports whether a process of the group still runs; the shell itself counts until
+// it is reaped, so it is reaped first.
+func groupAlive(pgid int) bool {
+	return syscall.Kill(-pgid, 0) == nil
 }

@@ -28,6 +28,10 @@ the lowest failure. Prints a Markdown table (configuration, rate, time to 1M rec
 end-to-end latency, verdict) and writes an HTML chart. Exits 0 when a rate passed, 99 when none
 did.
 
+With --target and --pipeline it answers the other question: the fewest workers or instances
+that sustain a rate. It starts each --pipeline configuration in the order given (fewest
+first), runs one step at the target, stops it, and stops at the first that passes.
+
 Flags:
       --start-rate N      the first step's messages per second (default 1000)
       --min-rate N        back off no lower than this (default 100)
@@ -42,6 +46,11 @@ Flags:
       --label NAME        the configuration's name in the table (default pipeline)
       --dir DIR           where each step's reports go (default capacity-<time>)
       --html PATH         the chart (default DIR/capacity.html)
+      --target N          find the fewest configurations sustaining N msg/s (needs --pipeline)
+      --pipeline L=CMD    a configuration: its label and the shell command that starts it
+                          (repeatable, fewest first); stopped by process group after its step
+      --ready-url URL     poll URL until it answers 200 before each configuration's step
+      --ready-timeout D   how long a configuration may take to be ready (default 60s)
   -h, --help              this help
 `
 
@@ -50,7 +59,10 @@ func capacityCommand(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(io.Discard)
 	search := capacity.Search{Start: 1000, Min: 100, Max: 1e6, Growth: 2, Precision: 0.1, MaxSteps: 10}
 	var (
-		env                multi
+		env, pipelines     multi
+		target             float64
+		readyURL           string
+		readyTimeout       = time.Minute
 		label              = "pipeline"
 		dir, htmlPath      string
 		stepTime, cooldown = 30 * time.Second, 10 * time.Second
@@ -70,6 +82,10 @@ func capacityCommand(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&label, "label", label, "")
 	fs.StringVar(&dir, "dir", "", "")
 	fs.StringVar(&htmlPath, "html", "", "")
+	fs.Float64Var(&target, "target", 0, "")
+	fs.Var(&pipelines, "pipeline", "")
+	fs.StringVar(&readyURL, "ready-url", "", "")
+	fs.DurationVar(&readyTimeout, "ready-timeout", readyTimeout, "")
 	for _, n := range []string{"h", "help"} {
 		fs.BoolVar(&help, n, false, "")
 	}
@@ -95,7 +111,18 @@ func capacityCommand(args []string, stdout, stderr io.Writer) int {
 	if _, err := os.Stat(script); err != nil {
 		return invalid(fmt.Errorf("cannot read the script %s; run from the repository root or name the script", script))
 	}
-	if err := search.Validate(); err != nil {
+	var configs []capacity.Pipeline
+	for _, p := range pipelines {
+		l, c, ok := strings.Cut(p, "=")
+		if !ok || l == "" || c == "" {
+			return invalid(fmt.Errorf("--pipeline %q must be LABEL=COMMAND, e.g. 'x2=task processor -- --workers 2'", p))
+		}
+		configs = append(configs, capacity.Pipeline{Label: l, Command: c})
+	}
+	if (target > 0) != (len(configs) > 0) {
+		return invalid(errors.New("--target and --pipeline go together: the target rate, and the configurations to try at it"))
+	}
+	if err := search.Validate(); err != nil && target == 0 {
 		return invalid(err)
 	}
 	if stepTime <= 0 {
@@ -124,6 +151,9 @@ func capacityCommand(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if target > 0 {
+		return fewestCommand(ctx, configs, target, runner, vars, readyURL, readyTimeout, stdout, stderr)
+	}
 	fmt.Fprintf(stderr, "spate capacity: %s, steps of %s from %s msg/s; reports in %s\n", label, stepTime, capacity.Rate(search.Start), dir)
 	n := 0
 	res, err := search.Run(ctx, runner.Step, func(s capacity.Step) {
@@ -152,6 +182,48 @@ func capacityCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	if res.Sustained == 0 {
 		return fail(stderr, exitcode.New(exitcode.ThresholdsFailed, "no step passed: the pipeline sustained none of the rates down to --min-rate %s msg/s", capacity.Rate(search.Min)))
+	}
+	return exitcode.OK
+}
+
+// fewestCommand tries the configurations at the target rate, fewest first.
+func fewestCommand(ctx context.Context, configs []capacity.Pipeline, target float64, runner *capacity.Runner, vars map[string]string,
+	readyURL string, readyTimeout time.Duration, stdout, stderr io.Writer,
+) int {
+	env := os.Environ()
+	for k, v := range vars {
+		env = append(env, k+"="+v)
+	}
+	n := 0
+	start := func(ctx context.Context, p capacity.Pipeline) (func(), error) {
+		n++
+		fmt.Fprintf(stderr, "spate capacity: starting %s: %s\n", p.Label, p.Command)
+		s, err := capacity.StartPipeline(ctx, p, env, filepath.Join(runner.Dir, fmt.Sprintf("pipeline-%d.log", n)), readyURL, readyTimeout)
+		if err != nil {
+			return nil, err
+		}
+		return s.Stop, nil
+	}
+	tried, first, err := capacity.Fewest(ctx, configs, target, start, runner.Step, func(t capacity.Tried) {
+		verdict := "pass"
+		if !t.Step.Passed {
+			verdict = "FAIL " + strings.Join(t.Step.Breached, ", ")
+		}
+		fmt.Fprintf(stderr, "spate capacity: %s at %s msg/s: %s\n", t.Pipeline.Label, capacity.Rate(target), verdict)
+	})
+	if len(tried) > 0 {
+		table := capacity.FewestTable(target, tried, first)
+		fmt.Fprint(stdout, table)
+		_ = os.WriteFile(filepath.Join(runner.Dir, "capacity.md"), []byte(table), 0o644)
+	}
+	if ctx.Err() != nil {
+		return fail(stderr, exitcode.New(exitcode.ExternalAbort, "the capacity search was stopped by a signal after %d configurations", len(tried)))
+	}
+	if err != nil {
+		return fail(stderr, fmt.Errorf("spate capacity: %v", err))
+	}
+	if first < 0 {
+		return fail(stderr, exitcode.New(exitcode.ThresholdsFailed, "none of the %d configurations sustains %s msg/s", len(tried), capacity.Rate(target)))
 	}
 	return exitcode.OK
 }

@@ -23,6 +23,8 @@ func TestCapacityCommandRefusesBadInput(t *testing.T) {
 		{"a missing script is named", []string{filepath.Join(t.TempDir(), "nope.ts")}, "cannot read the script"},
 		{"two scripts are refused", []string{script, script}, "one script expected, got 2"},
 		{"a zero step duration is refused", []string{"--step-duration", "0s", script}, "--step-duration 0s must be positive"},
+		{"a target without configurations is refused", []string{"--target", "5000", script}, "--target and --pipeline go together"},
+		{"a configuration without a command is refused", []string{"--target", "5000", "--pipeline", "x1", script}, `--pipeline "x1" must be LABEL=COMMAND`},
 		{"a variable without a value is refused", []string{"-e", "SPATE_TOPIC", script}, `-e/--env "SPATE_TOPIC" must be KEY=VALUE`},
 	}
 	for _, c := range cases {
