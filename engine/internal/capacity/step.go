@@ -110,7 +110,9 @@ func readStep(path string, load time.Duration) (Step, error) {
 	if m, ok := data.Metrics["kafka_writer_message_count"]; ok && load > 0 {
 		step.Achieved = m.Values["count"] / load.Seconds()
 	}
-	if m, ok := data.Metrics["spate_end_to_end_latency"]; ok {
+	// With no record verified the latency trend is empty and its p99 reads 0: show none.
+	verified, counted := data.Metrics["spate_records_verified"]
+	if m, ok := data.Metrics["spate_end_to_end_latency"]; ok && (!counted || verified.Values["count"] > 0) {
 		if v, ok := m.Values["p(99)"]; ok {
 			step.P99Ms = v
 		}

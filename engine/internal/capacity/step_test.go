@@ -66,15 +66,19 @@ func TestRunnerStep(t *testing.T) {
 			}
 		})
 	}
-	t.Run("a script without a latency metric shows no p99", func(t *testing.T) {
-		dir := t.TempDir()
-		path := filepath.Join(dir, "k6-summary.json")
-		if err := os.WriteFile(path, []byte(`{"metrics": {}}`), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		step, err := readStep(path, time.Second)
-		if err != nil || !math.IsNaN(step.P99Ms) {
-			t.Fatalf("p99 %v err %v, want NaN", step.P99Ms, err)
-		}
-	})
+	for _, c := range []struct{ name, summary string }{
+		{"a script without a latency metric shows no p99", `{"metrics": {}}`},
+		{"a step that verified no record shows no p99", `{"metrics": {"spate_records_verified": {"values": {"count": 0}}, "spate_end_to_end_latency": {"values": {"p(99)": 0}}}}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "k6-summary.json")
+			if err := os.WriteFile(path, []byte(c.summary), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			step, err := readStep(path, time.Second)
+			if err != nil || !math.IsNaN(step.P99Ms) {
+				t.Fatalf("p99 %v err %v, want NaN", step.P99Ms, err)
+			}
+		})
+	}
 }
