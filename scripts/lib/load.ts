@@ -87,7 +87,7 @@ export function loadOptions (scenario: Scenario, peakIterationsPerSecond: number
 }
 
 // Each VU uses one of config.producers shared Kafka clients: N independent producers, whatever
-// the number of VUs (k6ext/kafka's `share`).
+// the number of VUs (k6/x/kafka's `share`).
 const producer = new Producer({
   brokers: config.brokers,
   topic: config.topic,
