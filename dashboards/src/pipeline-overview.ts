@@ -54,7 +54,7 @@ export function pipelineOverviewDashboard (): DashboardBuilder {
     .withPanel(stat({ title: 'Dropped iterations', description: 'Iterations the load engine dropped for want of a VU: the generator, not the pipeline, fell behind (SLO: 0)', unit: 'short', query: query(runTotal('k6_dropped_iterations_total'), 'dropped'), limit: 1, decimals: 0 }))
     .withRow(row('Offered and processed'))
     .withPanel(timeseries({ title: 'Offered vs processed', description: 'Messages per second the load engine produced, and records per second the processor aggregated: the second follows the first when the pipeline keeps up', unit: 'mps', queries: [
-      query(`sum(rate(k6_kafka_writer_message_count_total{${k6Topic}}[$__rate_interval]))`, 'offered (k6)'),
+      query(`sum(rate(k6_kafka_writer_message_count_total{${k6Topic}}[$__rate_interval]))`, 'offered (load)'),
       query(`sum(rate(spate_records_processed_total{${processorTopic}}[$__rate_interval]))`, 'processed (processor)'),
     ] }))
     .withPanel(timeseries({ title: 'Consumer lag', description: 'Records in Kafka not yet processed, all partitions: flat or falling keeps up, climbing does not', unit: 'short', queries: [
