@@ -300,6 +300,19 @@ stop_one() {
   step "$svc stopped (pid $pid)"
 }
 
+# A stack started by an older checkout may run a service this one no longer has (its PID file
+# is still there): stop it, PID-safe like the others, so it does not hold a port or linger.
+stop_retired() {
+  local f svc
+  for f in "$PIDS"/*.pid; do
+    [ -f "$f" ] || continue
+    svc=$(basename "$f" .pid)
+    [[ " ${SERVICES[*]} " == *" $svc "* ]] && continue
+    if recorded_pid "$svc" >/dev/null; then step "stopping $svc, which this checkout no longer runs"; fi
+    stop_one "$svc"
+  done
+}
+
 status() {
   printf '%-11s %-8s %-22s %-8s %s\n' SERVICE STATE ADDRESS PID LOG
   local svc pid state
@@ -368,10 +381,12 @@ main() {
   case "$cmd" in
     up)
       select_services "$@"
+      stop_retired
       for (( i=0; i<${#SELECTED[@]}; i++ )); do up_one "${SELECTED[i]}"; done
       status ;;
     down) # in reverse order of starting
       select_services "$@"
+      [ $# -eq 0 ] && stop_retired
       for (( i=${#SELECTED[@]}-1; i>=0; i-- )); do stop_one "${SELECTED[i]}"; done ;;
     status) status ;;
     env)
