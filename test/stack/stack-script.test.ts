@@ -76,3 +76,20 @@ test('an unknown service or command gets a one-line error', async () => {
   assert.notEqual(command.code, 0)
   assert.match(command.stderr.trim(), /^\[spate\] error: unknown command 'restart'; use: stack\/stack.sh up\|down\|status\|env/)
 })
+
+test('up stops a service that an older checkout started and this one no longer runs', async (t) => {
+  const { runDir, env } = await isolatedStack(t)
+  const retired = spawn('sleep', ['60'], { stdio: 'ignore' })
+  t.after(() => retired.kill('SIGKILL'))
+  assert.ok(retired.pid)
+  const startTime = (await readFile(`/proc/${retired.pid}/stat`, 'utf8')).split(' ')[21]
+  await mkdir(join(runDir, 'pids'), { recursive: true })
+  await writeFile(join(runDir, 'pids', 'retired.pid'), `${retired.pid} ${startTime}\n`)
+
+  const up = await run(stackScript, ['up', 'redis'], { env })
+  assert.equal(up.code, 0, up.stderr)
+  assert.match(up.stderr, /stopping retired, which this checkout no longer runs/)
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  assert.equal(retired.exitCode !== null || retired.signalCode !== null, true, 'the retired service should be stopped')
+  assert.equal(existsSync(join(runDir, 'pids', 'retired.pid')), false)
+})
