@@ -2,6 +2,8 @@
 // function of (runId, seq, keys, eventTime) only, so a run can be regenerated and checked; every
 // message carries its run id, sequence number, key and event time for the sink-side checks.
 // No k6 or Node APIs here: the benchmarks and tests import this module too.
+import type { RecordBody } from '../../contract/messages.ts'
+
 export type Schema = 'basic' | 'medium' | 'complex'
 
 const REGIONS = ['eu-west', 'eu-central', 'us-east', 'us-west', 'ap-south', 'ap-east']
@@ -53,7 +55,7 @@ export function message (schema: Schema, runId: string, seq: number, keys: numbe
   }
   const r = random(seq ^ 0x5bd1e995)
   const value = Math.round(r() * 10_000) / 100
-  const base = { runId, seq, key, eventTime, value }
+  const base: RecordBody = { runId, seq, key, eventTime, value }
   switch (schema) {
     case 'medium':
       return {

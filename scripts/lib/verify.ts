@@ -10,7 +10,8 @@
 import { sleep } from 'k6'
 import { Counter, Trend } from 'k6/metrics'
 import { Client } from 'k6/x/redis'
-import { mixSeq } from '../../processor/src/window/seq-hash.ts'
+import { mixSeqRange } from '../../contract/seq-hash.ts'
+import { ledgerPattern, producedKey } from '../../contract/sink-keys.ts'
 import type { EnvReader } from './config.ts'
 
 export interface VerifyConfig {
@@ -44,13 +45,12 @@ export class RunLedger {
   }
 
   private get producedKey (): string {
-    return `${this.config.prefix}:produced:${this.runId}`
+    return producedKey(this.config.prefix, this.runId)
   }
 
   /** Adds a produced batch of consecutive sequence numbers [first, first + n). */
   async recordProduced (first: number, n: number): Promise<void> {
-    let seqHash = 0
-    for (let seq = first; seq < first + n; seq++) seqHash = (seqHash + mixSeq(seq)) >>> 0
+    const seqHash = mixSeqRange(first, n)
     const seqSum = n * first + (n * (n - 1)) / 2
     await this.client.hincrby(this.producedKey, 'count', n)
     await this.client.hincrby(this.producedKey, 'seqSum', seqSum)
@@ -67,7 +67,7 @@ export class RunLedger {
     const totals = { count: 0, seqSum: 0, seqHash: 0, latencies: [] as number[] }
     let cursor = '0'
     do {
-      const reply = await this.client.sendCommand('SCAN', cursor, 'MATCH', `${this.config.prefix}:ledger:${this.runId}:*`, 'COUNT', 1000) as [string, string[]]
+      const reply = await this.client.sendCommand('SCAN', cursor, 'MATCH', ledgerPattern(this.config.prefix, this.runId), 'COUNT', 1000) as [string, string[]]
       cursor = reply[0]
       for (const key of reply[1]) {
         const h = await this.client.hgetall(key)
