@@ -93,6 +93,17 @@ class Processor {
     return total
   }
 
+  /** Waits for /readyz: service faults are injected mid-run, not while the processor starts. */
+  async ready (): Promise<void> {
+    const deadline = Date.now() + 120_000
+    while (Date.now() < deadline) {
+      if (!this.alive) throw new Error(`the processor exited during start:\n${this.output.slice(-4000)}`)
+      if (await fetch(`http://127.0.0.1:${this.port}/readyz`).then((r) => r.status === 200, () => false)) return
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    throw new Error(`the processor was not ready within 120 s:\n${this.output.slice(-4000)}`)
+  }
+
   claimed (): number {
     return this.output.split('\n').filter((line) => line.includes('"msg":"partition claimed"')).length
   }
@@ -210,7 +221,11 @@ export async function runChaos (options: ChaosOptions): Promise<ChaosResult> {
     for (const fault of options.faults) {
       const gap = options.gapMs[0] + random() * (options.gapMs[1] - options.gapMs[0])
       if (fault.endsWith('after the last record')) await drained(processor)
-      else await sleep(gap)
+      else if (fault === 'processor kill -9') await sleep(gap)
+      else {
+        await processor.ready()
+        await sleep(gap)
+      }
       const atMs = Date.now() - started
       let since: number
       switch (fault) {
