@@ -108,7 +108,27 @@ export class RedisSink {
       // Reconnects are quiet and endless once running.
       client.on('error', (error: Error) => this.log.warn('redis connection error', { error: error.message }))
     }
+    if (this.config.password && !this.config.username && await this.opensWithoutPassword()) {
+      await this.close()
+      throw new SpateError('SPATE_REDIS_NO_PASSWORD', `Redis at ${redactUrl(this.config.url)} has no password, but SPATE_REDIS_PASSWORD is set; unset it, or configure requirepass on the server`)
+    }
     await this.loadScript()
+  }
+
+  /**
+   * Whether Redis lets a client in without the password: its default user then takes any
+   * password, so a password set for it protects nothing and is probably meant for another Redis.
+   */
+  private async opensWithoutPassword (): Promise<boolean> {
+    const bare = createClient(clientOptions({ ...this.config, password: undefined })) as RedisClientType
+    try {
+      await firstConnect(bare)
+      return (await bare.ping()) === 'PONG'
+    } catch {
+      return false
+    } finally {
+      bare.destroy()
+    }
   }
 
   /** The one-line reason a first connection failed, from the reply's error code (its first word). */
@@ -118,13 +138,6 @@ export class RedisSink {
     const code = error instanceof ErrorReply ? reason.split(' ')[0] : undefined
     if (code === 'WRONGPASS' || code === 'NOAUTH' || code === 'NOPERM') {
       return new SpateError('SPATE_REDIS_AUTH', `Redis at ${url} refused the credentials (${reason}); check redis.username and SPATE_REDIS_PASSWORD`)
-    }
-    if (code !== undefined && this.config.password) {
-      // A Redis without a password answers AUTH with a plain ERR: check by connecting without one.
-      const bare = createClient({ ...clientOptions({ ...this.config, password: undefined, username: undefined }) }) as RedisClientType
-      const open = await firstConnect(bare).then(() => true, () => false)
-      bare.destroy()
-      if (open) return new SpateError('SPATE_REDIS_NO_PASSWORD', `Redis at ${url} has no password, but SPATE_REDIS_PASSWORD is set; unset it, or configure requirepass on the server`)
     }
     return new SpateError('SPATE_REDIS_UNREACHABLE', `cannot reach Redis at ${url} (${reason}); check redis.url and that Redis is running`)
   }
