@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { createClient } from 'redis'
-import { freePort, root, run, stack, uniqueName } from '../test/helpers.ts'
+import { freePort, root, run, stack, uniqueName } from './local-stack.ts'
 
 const N = Number(process.env.BENCH_RECORDS ?? 2_000_000)
 const KEYS = Number(process.env.BENCH_KEYS ?? 10_000)

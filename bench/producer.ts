@@ -4,7 +4,7 @@
 import { Admin } from '@platformatic/kafka'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { root, run, stack, uniqueName } from '../test/helpers.ts'
+import { root, run, stack, uniqueName } from './local-stack.ts'
 import { message } from '../scripts/lib/messages.ts'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15)
