@@ -98,6 +98,11 @@ export class Pipeline {
       await this.deadLetters.connect()
       await this.consumer.start({
         onAssigned: (partitions) => this.onAssignment(partitions),
+        onStopped: (error) => {
+          if (this.stopping) return
+          this.ready = false
+          this.onFatal(error)
+        },
         onHighWatermark: (partition, highWatermark) => { this.highWatermarks.set(partition, highWatermark) },
         onRecords: (records, payload) => this.intake.enqueue(records, payload),
       })

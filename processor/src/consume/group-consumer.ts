@@ -26,6 +26,8 @@ export interface ConsumerHandlers {
   /** Takes a fetched batch; resolving it lets the consumer fetch more for the partition. */
   onRecords (records: SourceRecord[], payload: { heartbeat: () => Promise<void>, isStale: () => boolean }): Promise<void>
   onAssigned (partitions: number[]): void
+  /** kafkajs gave up on the consumer and will not restart it. */
+  onStopped (error: Error): void
   /** Log end offset of a partition, seen with each fetch: for the lag gauge. */
   onHighWatermark (partition: number, highWatermark: bigint): void
 }
@@ -129,6 +131,11 @@ export class GroupConsumer {
   async start (handlers: ConsumerHandlers): Promise<void> {
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       handlers.onAssigned([...(event.payload.memberAssignment[this.topic] ?? [])].sort((a, b) => a - b))
+    })
+    // kafkajs restarts the consumer after retriable failures (a broker restart); when it does
+    // not, nothing would be consumed again, so the process must stop and be restarted.
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      if (!event.payload.restart) handlers.onStopped(event.payload.error)
     })
     await this.consumer.connect()
     await this.consumer.subscribe({ topics: [this.topic], fromBeginning: true })
