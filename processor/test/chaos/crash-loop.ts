@@ -83,14 +83,19 @@ class Processor {
   get alive (): boolean { return this.child.exitCode === null && this.child.signalCode === null }
 
   async metric (name: string): Promise<number | undefined> {
+    return (await this.series(name))?.reduce((sum, value) => sum + value, 0)
+  }
+
+  /** The values of every series of a metric, or undefined when /metrics does not answer. */
+  async series (name: string): Promise<number[] | undefined> {
     const text = await fetch(`http://127.0.0.1:${this.port}/metrics`).then((r) => r.text(), () => undefined)
     if (text === undefined) return undefined
-    let total = 0
+    const values: number[] = []
     for (const line of text.split('\n')) {
       const match = /^([a-z_]+)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line)
-      if (match && match[1] === name) total += Number(match[3])
+      if (match && match[1] === name) values.push(Number(match[3]))
     }
-    return total
+    return values
   }
 
   /** Waits for /readyz: service faults are injected mid-run, not while the processor starts. */
@@ -207,10 +212,8 @@ export async function runChaos (options: ChaosOptions): Promise<ChaosResult> {
     const drained = async (processor: Processor): Promise<void> => {
       const deadline = Date.now() + options.timeoutMs
       while (Date.now() < deadline) {
-        const assigned = await processor.metric('spate_assigned_partitions')
-        const lag = await processor.metric('spate_consumer_lag_records')
-        const checkpoints = await processor.metric('spate_checkpoints_total')
-        if (assigned === options.partitions && lag === 0 && processor.claimed() >= options.partitions && (checkpoints ?? 0) > 0) return
+        const lags = await processor.series('spate_consumer_lag_records')
+        if (processor.claimed() >= options.partitions && lags?.length === options.partitions && lags.every((lag) => lag === 0)) return
         await sleep(50)
       }
       throw new Error(`the topic was not drained in time:\n${processor.output.slice(-4000)}`)
