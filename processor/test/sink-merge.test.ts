@@ -18,9 +18,9 @@ function share (partition: number, agg: Partial<KeyAggregate>): ClosedWindow {
   return { partition, start: START, end: START + 10_000, keys: new Map([['k', full]]), runs: new Map() }
 }
 
-async function sinkFor (prefix: string): Promise<RedisSink> {
+async function sinkFor (prefix: string, extras: string[] = []): Promise<RedisSink> {
   const { config } = loadConfig({ argv: [`--redis.keyPrefix=${prefix}`], env: process.env })
-  const sink = new RedisSink(config.redis, [], new ProcessorMetrics(), createLogger('error'))
+  const sink = new RedisSink(config.redis, extras, new ProcessorMetrics(), createLogger('error'))
   await sink.connect()
   return sink
 }
@@ -40,6 +40,17 @@ for (const order of [[a, b], [b, a], [a, b, a, b]]) {
     assert.equal(h['part:0'], '2 0.1 -5 3')
   })
 }
+
+test('profile extras are merged over partitions as well', async (t) => {
+  const prefix = uniqueName('merge')
+  const sink = await sinkFor(prefix, ['weighted', 'enterprise'])
+  t.after(() => sink.close())
+  await sink.write([share(2, { count: 1, sum: 4, min: 4, max: 4, extras: [12, 1] })])
+  await sink.write([share(5, { count: 2, sum: 6, min: 1, max: 5, extras: [0.5, 0] })])
+  const redis = await redisClient(t)
+  const h = await redis.hGetAll(windowKey(prefix, START, 'k'))
+  assert.deepEqual({ count: h.count, sum: h.sum, min: h.min, max: h.max, weighted: h.weighted, enterprise: h.enterprise, parts: h.parts }, { count: '3', sum: '10', min: '1', max: '5', weighted: '12.5', enterprise: '1', parts: '2,5' })
+})
 
 test('one partition\'s share is the result as written, digit for digit', async (t) => {
   const prefix = uniqueName('merge')

@@ -7,57 +7,68 @@
 import { createHash } from 'node:crypto'
 
 // KEYS[1] the result hash. ARGV: share field (part:<partition>), share value
-// ("count sum min max extra..."), start, end, writtenAt, ttl ms, then the extras' field names.
+// ("count sum min max extra..."), partition, ttl ms, then field/value pairs: start, end,
+// writtenAt, count, sum, min, max and the extras, the share's own numbers. The `parts` field
+// lists the partitions that wrote a share; while it names only this one (the usual case), the
+// share's numbers are the result and one HSET writes everything.
 export const mergeScript = `
 local key = KEYS[1]
-redis.call('HSET', key, ARGV[1], ARGV[2])
-local flat = redis.call('HGETALL', key)
-local parts = {}
-for i = 1, #flat, 2 do
-  local p = string.match(flat[i], '^part:(%d+)$')
-  if p then parts[#parts + 1] = { tonumber(p), flat[i + 1] } end
-end
-table.sort(parts, function (a, b) return a[1] < b[1] end)
-local function split (s)
-  local t = {}
-  for w in string.gmatch(s, '%S+') do t[#t + 1] = w end
-  return t
-end
--- Shortest of 15, 16 or 17 significant digits that reads back as the same double.
-local function fmt (x)
-  for _, digits in ipairs({ 15, 16, 17 }) do
-    local s = string.format('%.' .. digits .. 'g', x)
-    if tonumber(s) == x then return s end
-  end
-  return string.format('%.17g', x)
-end
-local merged
-if #parts == 1 then
-  merged = split(parts[1][2])
+local partition = ARGV[3]
+local parts = redis.call('HGET', key, 'parts')
+local fields = { key, ARGV[1], ARGV[2] }
+for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
+if not parts or parts == partition then
+  fields[#fields + 1] = 'parts'
+  fields[#fields + 1] = partition
+  redis.call('HSET', unpack(fields))
 else
-  local acc = split(parts[1][2])
-  for i = 1, #acc do acc[i] = tonumber(acc[i]) end
-  for j = 2, #parts do
-    local v = split(parts[j][2])
-    acc[1] = acc[1] + tonumber(v[1])
-    acc[2] = acc[2] + tonumber(v[2])
-    acc[3] = math.min(acc[3], tonumber(v[3]))
-    acc[4] = math.max(acc[4], tonumber(v[4]))
-    for i = 5, #acc do acc[i] = acc[i] + tonumber(v[i]) end
+  local list = {}
+  local seen = false
+  for p in string.gmatch(parts, '[^,]+') do
+    list[#list + 1] = tonumber(p)
+    if p == partition then seen = true end
   end
-  merged = {}
-  for i = 1, #acc do merged[i] = fmt(acc[i]) end
+  if not seen then list[#list + 1] = tonumber(partition) end
+  table.sort(list)
+  fields[#fields + 1] = 'parts'
+  fields[#fields + 1] = table.concat(list, ',')
+  redis.call('HSET', unpack(fields))
+  local names = {}
+  for i = 11, #ARGV, 2 do names[#names + 1] = ARGV[i] end
+  local shareFields = {}
+  for i = 1, #list do shareFields[i] = 'part:' .. list[i] end
+  local shares = redis.call('HMGET', key, unpack(shareFields))
+  local acc
+  for _, share in ipairs(shares) do
+    local v = {}
+    for w in string.gmatch(share, '%S+') do v[#v + 1] = tonumber(w) end
+    if not acc then
+      acc = v
+    else
+      acc[1] = acc[1] + v[1]
+      acc[2] = acc[2] + v[2]
+      acc[3] = math.min(acc[3], v[3])
+      acc[4] = math.max(acc[4], v[4])
+      for i = 5, #acc do acc[i] = acc[i] + v[i] end
+    end
+  end
+  -- Shortest of 15, 16 or 17 significant digits that reads back as the same double.
+  local function fmt (x)
+    for _, digits in ipairs({ 15, 16, 17 }) do
+      local s = string.format('%.' .. digits .. 'g', x)
+      if tonumber(s) == x then return s end
+    end
+    return string.format('%.17g', x)
+  end
+  local merged = { key }
+  for i = 1, #names do
+    merged[#merged + 1] = names[i]
+    merged[#merged + 1] = fmt(acc[i])
+  end
+  redis.call('HSET', unpack(merged))
 end
-local names = { 'count', 'sum', 'min', 'max' }
-for i = 7, #ARGV do names[#names + 1] = ARGV[i] end
-local args = { key, 'start', ARGV[3], 'end', ARGV[4], 'writtenAt', ARGV[5] }
-for i = 1, #names do
-  args[#args + 1] = names[i]
-  args[#args + 1] = merged[i]
-end
-redis.call('HSET', unpack(args))
-if tonumber(ARGV[6]) > 0 then redis.call('PEXPIRE', key, ARGV[6]) end
-return #parts
+if tonumber(ARGV[4]) > 0 then redis.call('PEXPIRE', key, ARGV[4]) end
+return 1
 `
 
 export const mergeScriptSha = createHash('sha1').update(mergeScript).digest('hex')

@@ -28,14 +28,26 @@ export { ledgerKey, windowKey }
 export function windowCommands (windows: readonly ClosedWindow[], prefix: string, extras: readonly string[], writtenAt: number, ttl: number): Command[] {
   const commands: Command[] = []
   const at = String(writtenAt)
+  const ttlMs = String(ttl)
   for (const window of windows) {
     const start = String(window.start)
     const end = String(window.end)
     const field = partField(window.partition)
+    const partition = String(window.partition)
     for (const [key, agg] of window.keys) {
-      let share = `${agg.count} ${agg.sum} ${agg.min} ${agg.max}`
-      for (let i = 0; i < extras.length; i++) share += ` ${agg.extras[i] as number}`
-      commands.push({ kind: 'share', key: windowKey(prefix, window.start, key), args: [field, share, start, end, at, String(ttl), ...extras] })
+      const count = String(agg.count)
+      const sum = String(agg.sum)
+      const min = String(agg.min)
+      const max = String(agg.max)
+      let share = `${count} ${sum} ${min} ${max}`
+      const args = [field, '', partition, ttlMs, 'start', start, 'end', end, 'writtenAt', at, 'count', count, 'sum', sum, 'min', min, 'max', max]
+      for (let i = 0; i < extras.length; i++) {
+        const extra = String(agg.extras[i] as number)
+        share += ` ${extra}`
+        args.push(extras[i] as string, extra)
+      }
+      args[1] = share
+      commands.push({ kind: 'share', key: windowKey(prefix, window.start, key), args })
     }
     for (const [runId, ledger] of window.runs) {
       commands.push({
