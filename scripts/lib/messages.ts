@@ -4,6 +4,8 @@
 // No k6 script API or Node APIs here: the benchmarks and tests import this module too. The
 // engine's native generator (produce({generate})) builds the same bytes, and a Go test compares
 // the two, so a change here needs the same change in engine/internal/contract.
+import type { RecordBody } from '../../contract/messages.ts'
+
 export type Schema = 'basic' | 'medium' | 'complex'
 
 const REGIONS = ['eu-west', 'eu-central', 'us-east', 'us-west', 'ap-south', 'ap-east']
@@ -56,7 +58,7 @@ export function message (schema: Schema, runId: string, seq: number, keys: numbe
   }
   const r = random(seq ^ 0x5bd1e995)
   const value = Math.round(r() * 10_000) / 100
-  const base = { runId, seq, key, eventTime, value }
+  const base: RecordBody = { runId, seq, key, eventTime, value }
   switch (schema) {
     case 'medium':
       return {
