@@ -199,6 +199,7 @@ main() {
     # shellcheck disable=SC2207
     want+=($(targets_of "$t"))
   done
+  need_cmd flock "install util-linux (Debian: apt-get install util-linux)"
   mkdir -p "$SPATE_CACHE/locks"
   RUN_ID=$$
   # Targets that share a lock (Debian packages share dpkg's) run one after the other in one job.
