@@ -7,7 +7,7 @@
 // against librdkafka: CKJS_LINKING=dynamic npm install @confluentinc/kafka-javascript).
 import { Consumer } from '@platformatic/kafka'
 import { cpus } from 'node:os'
-import { stack, uniqueName } from '../test/helpers.ts'
+import { stack, uniqueName } from './local-stack.ts'
 
 const topic = process.env.BENCH_TOPIC
 const records = Number(process.env.BENCH_RECORDS ?? 2_000_000)

@@ -13,8 +13,7 @@ import { spawn } from 'node:child_process'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { createClient } from 'redis'
-import { processorArgs } from '../processor/test/helpers.ts'
-import { freePort, root, run, stack, uniqueName } from '../test/helpers.ts'
+import { freePort, root, run, stack, uniqueName } from './local-stack.ts'
 
 const N = Number(process.env.BENCH_RECORDS ?? 2_000_000)
 const KEYS = Number(process.env.BENCH_KEYS ?? 10_000)
@@ -92,7 +91,8 @@ async function drain (topic: string, records: number, instances: number, extra: 
     ports.push(port)
     const iso = { topic, dlqTopic: `${topic}-dlq`, group: prefix, prefix, s3Prefix: `bench/${prefix}` }
     children.push(spawn(process.execPath, ['--import', 'tsx', join(root, 'processor/src/main.ts'),
-      ...processorArgs(iso, [`--metrics.port=${port}`, '--window.idleTimeout=500ms', '--window.allowedLateness=0s', '--log.level=warn', ...extra]),
+      `--kafka.topic=${iso.topic}`, `--kafka.dlqTopic=${iso.dlqTopic}`, `--kafka.groupId=${iso.group}`, `--redis.keyPrefix=${iso.prefix}`,
+      `--s3.prefix=${iso.s3Prefix}`, '--log.reportInterval=0', `--metrics.port=${port}`, '--window.idleTimeout=500ms', '--window.allowedLateness=0s', '--log.level=warn', ...extra,
     ], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] }))
   }
   try {

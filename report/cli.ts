@@ -13,12 +13,12 @@ const root = join(import.meta.dirname, '..')
 
 const USAGE = `usage: task report -- <run id> [options]   (or: node --import tsx report/cli.ts <run id> [options])
 
-  <run id>             the run's k6 testid tag (the main job prints it: "run id main-...")
+  <run id>             the run's testid tag (the main job prints it: "run id main-...")
   --from, --to TIME    the time range to chart, ISO 8601 or Unix seconds
-                       (default: the run's first and last k6 sample, padded for the processor's drain)
+                       (default: the run's first and last load sample, padded for the processor's drain)
   --summary PATH       the run's k6-summary.json (default: $SPATE_REPORT_DIR or reports/, k6-summary.json)
   --out PATH           the HTML file to write (default: $SPATE_REPORT_DIR or reports/, run-<run id>.html)
-  --script NAME        the k6 script, for the header (default: from k6-junit.xml next to the summary)
+  --script NAME        the load script, for the header (default: from k6-junit.xml next to the summary)
   --prometheus URL     Prometheus (default: $SPATE_PROMETHEUS_URL)
 `
 
@@ -67,7 +67,7 @@ if (args.values.help) {
   process.exit(0)
 }
 const [runId, ...extra] = args.positionals
-if (!runId) fail('no run id given; pass the k6 testid of the run: task report -- <run id> (the main job prints "run id main-..."; `curl $SPATE_PROMETHEUS_URL/api/v1/label/testid/values` lists them)')
+if (!runId) fail('no run id given; pass the testid of the run: task report -- <run id> (the main job prints "run id main-..."; `curl $SPATE_PROMETHEUS_URL/api/v1/label/testid/values` lists them)')
 if (extra.length) fail(`one run id at a time, got ${args.positionals.join(' ')}`)
 const prometheusUrl = args.values.prometheus ?? process.env.SPATE_PROMETHEUS_URL
 if (!prometheusUrl) fail('SPATE_PROMETHEUS_URL is not set; eval "$(stack/stack.sh env)" first (task report does), or pass --prometheus http://host:port')

@@ -5,7 +5,23 @@ import { escapeHtml, renderChart, type Chart } from './chart.ts'
 import type { RunWindow } from './report.ts'
 import type { RunSummary } from './summary.ts'
 
-export type Verdict = 'passed' | 'threshold breached' | 'k6 failed' | 'no thresholds'
+export type Verdict = 'passed' | 'threshold breached' | 'run failed' | 'no thresholds'
+
+/** What spate run's failure exit codes mean (docs/engine.md, k6's codes). */
+const EXIT_MEANINGS: Record<number, string> = {
+  100: 'setup() timed out',
+  101: 'teardown() timed out',
+  104: 'invalid options, flags or thresholds',
+  105: 'stopped by a signal',
+  107: 'a script error',
+  108: 'aborted, e.g. in setup() before producing',
+  110: 'the script failed the test',
+}
+
+function exitMeaning (code: number | undefined): string {
+  const meaning = code === undefined ? undefined : EXIT_MEANINGS[code]
+  return meaning ? ` (${code}: ${meaning})` : ''
+}
 
 export interface Page {
   run: RunWindow
@@ -77,18 +93,18 @@ export function renderPage (page: Page): string {
     ['run id', `<code>${e(run.runId)}</code>`],
     ['script', page.script ? `<code>${e(page.script)}</code>` : 'not given (--script)'],
     ['time range', `${e(utc(run.from))} to ${e(utc(run.to))} (${e(duration(run.to - run.from))})`],
-    ['k6 samples', `${e(utc(run.first))} to ${e(utc(run.last))}${summary.durationSeconds !== undefined ? `; k6 ran ${e(duration(summary.durationSeconds))}` : ''}`],
-    ['topic', run.topics.length ? run.topics.map((t) => `<code>${e(t)}</code>`).join(', ') : 'unknown (no k6 produce samples)'],
+    ['load samples', `${e(utc(run.first))} to ${e(utc(run.last))}${summary.durationSeconds !== undefined ? `; the load run took ${e(duration(summary.durationSeconds))}` : ''}`],
+    ['topic', run.topics.length ? run.topics.map((t) => `<code>${e(t)}</code>`).join(', ') : 'unknown (no load produce samples)'],
     ['processor', run.processor
       ? `started ${run.processor.starts.map((t) => e(utc(t))).join(', ')}; scraped at ${run.processor.instances.map((i) => `<code>${e(i)}</code>`).join(', ')}`
-      : 'none was scraped while k6 ran: no processor charts'],
+      : 'none was scraped while the load ran: no processor charts'],
     ['verdict', verdict === 'threshold breached'
       ? `threshold breached: ${failed.map((t) => `<code>${e(t.metric)}: ${e(t.expression)}</code>`).join(', ')}`
       : verdict === 'passed' ? `passed: all ${summary.thresholds.length} thresholds held`
-        : verdict === 'k6 failed' ? `k6 failed with exit code ${page.k6ExitCode ?? '?'} (108: stopped in setup before producing); see its output`
+        : verdict === 'run failed' ? `spate run failed with exit code ${page.k6ExitCode ?? '?'}${exitMeaning(page.k6ExitCode)}; see its output`
           : 'no thresholds in the summary'],
   ]
-  if (page.k6ExitCode !== undefined) facts.push(['k6 exit code', String(page.k6ExitCode)])
+  if (page.k6ExitCode !== undefined) facts.push(['spate run exit code', String(page.k6ExitCode)])
   facts.push(
     ['source', `Prometheus <code>${e(page.prometheusUrl)}</code>, step ${run.step} s; summary <code>${e(summary.path)}</code>`],
     ['generated', e(utc(page.generatedAt.getTime() / 1000))],
@@ -102,7 +118,7 @@ export function renderPage (page: Page): string {
     `<td><code>${e(t.metric)}</code></td><td><code>${e(t.expression)}</code></td><td>${e(t.observed)}</td><td class="result">${t.ok ? '&#10003; held' : '&#10007; breached'}</td></tr>`)
   const thresholds = summary.thresholds.length
     ? `<table class="thresholds"><thead><tr><th>metric</th><th>threshold</th><th>measured</th><th>result</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`
-    : '<p class="note" data-no-data="thresholds">The k6 summary lists no thresholds.</p>'
+    : '<p class="note" data-no-data="thresholds">The run summary lists no thresholds.</p>'
 
   const charts = page.charts.map((chart) => `<figure class="chart" id="chart-${e(chart.id)}" data-chart="${e(chart.id)}">\n${renderChart(chart)}\n<figcaption>${e(chart.caption)}</figcaption></figure>`)
   const queries = page.charts.map((chart) => `<li><strong>${e(chart.title)}</strong><ul>${chart.queries.map((q) => `<li>${e(q.series)}: <code>${e(q.query)}</code></li>`).join('')}</ul></li>`)
@@ -123,17 +139,17 @@ export function renderPage (page: Page): string {
 ${facts.map(([k, v]) => `<dt>${e(k)}</dt><dd data-fact="${e(k)}">${v}</dd>`).join('\n')}
 </dl>
 </header>
-<section class="summary"><h2>Run in numbers (k6 summary)</h2>${numbers}</section>
+<section class="summary"><h2>Run in numbers (run summary)</h2>${numbers}</section>
 <section class="threshold-results"><h2>Thresholds</h2>
 ${thresholds}
 </section>
 <section class="charts"><h2>Pipeline over the run</h2>
 ${charts.join('\n')}
-<p class="note">Times are UTC. ${e(page.rateNote)}. The processor has no run label: its series are those of the processor processes scraped while k6 ran (by their start time), in this time range.</p>
+<p class="note">Times are UTC. ${e(page.rateNote)}. The processor has no run label: its series are those of the processor processes scraped while the load ran (by their start time), in this time range.</p>
 </section>
 <section class="queries"><h2>Queries</h2>
 <details><summary>PromQL behind each chart (range queries from ${e(utc(run.from))} to ${e(utc(run.to))}, step ${run.step} s)</summary>
-${run.processor ? '' : '<p class="note">The processor\'s queries were not run: no processor was scraped while k6 ran.</p>'}
+${run.processor ? '' : '<p class="note">The processor\'s queries were not run: no processor was scraped while the load ran.</p>'}
 <ul>${queries.join('\n')}</ul>
 </details>
 </section>

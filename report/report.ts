@@ -1,9 +1,10 @@
 // The run report: one self-contained HTML file for a finished run, with charts from Prometheus
 // range queries over the run's time range and the threshold results from its k6-summary.json.
 //
-// k6 pushes its metrics by remote write with the run id as the `testid` label, which gives the
-// run's time range. The processor is scraped (job "spate-processor") and has no run label: its
-// series are those of the processor processes scraped while k6 ran (told apart by their start
+// The load engine (spate run) pushes its metrics by remote write, under k6's names, with the run
+// id as the `testid` label, which gives the run's time range. The processor is scraped (job
+// "spate-processor") and has no run label: its series are those of the processor processes
+// scraped while the load ran (told apart by their start
 // time), in that range, and of the run's topic where the metric has a topic.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -17,7 +18,7 @@ export const RUN_ID = /^[A-Za-z0-9._-]{1,100}$/
 export const PROCESSOR_JOB = 'spate-processor'
 /** Prometheus' scrape interval in the local stack (stack/prometheus/prometheus.yml). */
 export const SCRAPE_SECONDS = 5
-/** Before k6's first push (it covers the first seconds of load) and after its last (the processor's final scrape). */
+/** Before the load engine's first push (it covers the first seconds of load) and after its last (the processor's final scrape). */
 export const PAD_BEFORE = 10
 export const PAD_AFTER = 10
 /** How far back the run is looked for when no time range is given (Prometheus' default retention). */
@@ -32,9 +33,9 @@ export interface ReportOptions {
   /** Explicit time range, Unix seconds; both or neither. */
   from?: number
   to?: number
-  /** The k6 script, for the header. */
+  /** The load script, for the header. */
   script?: string
-  /** k6's exit code, for the header, when the caller ran k6. */
+  /** spate run's exit code, for the header, when the caller ran the load. */
   k6ExitCode?: number
   /** Progress lines. */
   log?: (line: string) => void
@@ -42,7 +43,7 @@ export interface ReportOptions {
 
 export interface RunWindow {
   runId: string
-  /** First and last k6 sample of the run. */
+  /** First and last load engine sample of the run. */
   first: number
   last: number
   /** The charted range. */
@@ -50,11 +51,11 @@ export interface RunWindow {
   to: number
   step: number
   topics: string[]
-  /** Last sample of k6's produced-messages counter: the produce rate ends there. */
+  /** Last sample of the load engine's produced-messages counter: the produce rate ends there. */
   producedUntil: number | undefined
-  /** Seconds between k6's remote-write pushes, as seen in its samples (K6_PROMETHEUS_RW_PUSH_INTERVAL). */
+  /** Seconds between the load engine's remote-write pushes, as seen in its samples (K6_PROMETHEUS_RW_PUSH_INTERVAL). */
   k6Interval: number
-  /** The processors scraped while k6 ran, or undefined when none was. */
+  /** The processors scraped while the load ran, or undefined when none was. */
   processor: ProcessorRun | undefined
 }
 
@@ -67,8 +68,8 @@ export interface ProcessorRun {
 const START_TIME = 'spate_process_process_start_time_seconds'
 
 /**
- * The processor processes that served the run: those scraped between k6's first sample and the
- * end of the range that had started by k6's last sample. A processor that ran before the run
+ * The processor processes that served the run: those scraped between the load's first sample and
+ * the end of the range that had started by the load's last sample. A processor that ran before the run
  * (and stopped) or started after it is not one of them, even on the same port and topic.
  */
 export async function findProcessors (prometheus: Prometheus, first: number, last: number, to: number): Promise<ProcessorRun | undefined> {
@@ -128,11 +129,11 @@ function quote (value: string): string {
 
 function checkRunId (runId: string): void {
   if (!RUN_ID.test(runId)) {
-    throw new ReportError(`run id ${JSON.stringify(runId)} is invalid: use the k6 testid of the run (letters, digits, . _ -, at most 100), e.g. main-mwut00pq`)
+    throw new ReportError(`run id ${JSON.stringify(runId)} is invalid: use the testid of the run (letters, digits, . _ -, at most 100), e.g. main-mwut00pq`)
   }
 }
 
-/** The run's time range from its k6 series, or the explicit range checked against them. */
+/** The run's time range from its load engine series, or the explicit range checked against them. */
 export async function findRun (prometheus: Prometheus, runId: string, explicit?: { from: number, to: number }): Promise<RunWindow> {
   checkRunId(runId)
   const now = Date.now() / 1000
@@ -146,8 +147,8 @@ export async function findRun (prometheus: Prometheus, runId: string, explicit?:
     const where = explicit
       ? `between ${new Date(explicit.from * 1000).toISOString()} and ${new Date(explicit.to * 1000).toISOString()}`
       : `in the last ${LOOKBACK_DAYS} days`
-    const hint = known.length ? ` (run ids Prometheus has: ${known.slice(-5).join(', ')}${known.length > 5 ? ', ...' : ''})` : ' (Prometheus has no k6 runs at all: did k6 run with -o experimental-prometheus-rw?)'
-    throw new ReportError(`no data for run id ${runId}: Prometheus at ${prometheus.url} has no k6 samples with testid=${quote(runId)} ${where}; check the run id${hint}${explicit ? ' or the --from/--to range' : ''}`)
+    const hint = known.length ? ` (run ids Prometheus has: ${known.slice(-5).join(', ')}${known.length > 5 ? ', ...' : ''})` : ' (Prometheus has no load runs at all: was the load run with spate run -o experimental-prometheus-rw?)'
+    throw new ReportError(`no data for run id ${runId}: Prometheus at ${prometheus.url} has no load samples with testid=${quote(runId)} ${where}; check the run id${hint}${explicit ? ' or the --from/--to range' : ''}`)
   }
   const first = Math.min(...times)
   const last = Math.max(...times)
@@ -187,7 +188,7 @@ export async function collectCharts (prometheus: Prometheus, run: RunWindow): Pr
   const starts = run.processor?.starts ?? []
   const own = starts.length ? `and on(instance) ((${START_TIME}{${job}} >= ${Math.min(...starts) - 0.5}) <= ${Math.max(...starts) + 0.5})` : ''
   const quantile = (q: number, metric: string) => `histogram_quantile(${q}, sum by (le) (${scrapedRateOf(`${metric}{${job}}`, step)} ${own}))`
-  const processorHint = `no processor (job ${PROCESSOR_JOB}) was scraped while k6 ran: was its metrics port the one Prometheus scrapes (SPATE_PROCESSOR_METRICS_PORT)?`
+  const processorHint = `no processor (job ${PROCESSOR_JOB}) was scraped while the load ran: was its metrics port the one Prometheus scrapes (SPATE_PROCESSOR_METRICS_PORT)?`
   const base = { from, to, step }
 
   const q = {
@@ -226,16 +227,16 @@ export async function collectCharts (prometheus: Prometheus, run: RunWindow): Pr
       ...base,
       id: 'throughput',
       title: 'Throughput',
-      caption: `Records per second produced by k6 (k6_kafka_writer_message_count_total, testid ${runId}) and aggregated by the processor (spate_records_processed_total${run.topics.length ? `, topic ${run.topics.join(', ')}` : ''}).`,
+      caption: `Records per second produced by the load engine (k6_kafka_writer_message_count_total, testid ${runId}) and aggregated by the processor (spate_records_processed_total${run.topics.length ? `, topic ${run.topics.join(', ')}` : ''}).`,
       unit: 'records/s',
       series: [
-        // k6 sends no staleness markers: past the first step after its last push, a rate would
-        // only repeat that push's.
-        { name: 'k6 produce rate', points: toPoints(produced, run.producedUntil === undefined ? undefined : run.producedUntil + step), color: '#1f77b4', width: 2.5 },
+        // The engine sends no staleness markers (K6_PROMETHEUS_RW_STALE_MARKERS is off): past the
+        // first step after its last push, a rate would only repeat that push's.
+        { name: 'load produce rate', points: toPoints(produced, run.producedUntil === undefined ? undefined : run.producedUntil + step), color: '#1f77b4', width: 2.5 },
         { name: 'processor processed rate', points: toPoints(processed), color: '#ff7f0e', width: 2.5 },
       ],
-      emptyHint: `no k6 or processor samples in this range; ${processorHint}`,
-      queries: [{ series: 'k6 produce rate', query: q.produced }, { series: 'processor processed rate', query: q.processed }],
+      emptyHint: `no load or processor samples in this range; ${processorHint}`,
+      queries: [{ series: 'load produce rate', query: q.produced }, { series: 'processor processed rate', query: q.processed }],
     },
     {
       ...base,
@@ -267,18 +268,18 @@ export async function collectCharts (prometheus: Prometheus, run: RunWindow): Pr
       ...base,
       id: 'latency',
       title: 'End-to-end latency',
-      caption: 'Event time to written in Redis: p95 and p99 per interval from the processor\'s spate_end_to_end_latency_seconds histogram (solid; interpolated within its buckets of 5, 10, 15 s ...), and k6\'s verified p95 and p99 over all records of the run (spate_end_to_end_latency, dashed).',
+      caption: 'Event time to written in Redis: p95 and p99 per interval from the processor\'s spate_end_to_end_latency_seconds histogram (solid; interpolated within its buckets of 5, 10, 15 s ...), and the load run\'s verified p95 and p99 over all records of the run (spate_end_to_end_latency, dashed).',
       unit: 'seconds',
       series: [
         { name: 'processor p95', points: toPoints(e2eP95), color: '#9467bd', width: 2.5 },
         { name: 'processor p99', points: toPoints(e2eP99), color: '#d62728', width: 2.5 },
-        { name: 'k6 verified p95 (whole run)', points: reference(k6P95[0]?.value), color: '#9467bd', width: 1.5, kind: 'reference' },
-        { name: 'k6 verified p99 (whole run)', points: reference(k6P99[0]?.value), color: '#d62728', width: 1.5, kind: 'reference' },
+        { name: 'load verified p95 (whole run)', points: reference(k6P95[0]?.value), color: '#9467bd', width: 1.5, kind: 'reference' },
+        { name: 'load verified p99 (whole run)', points: reference(k6P99[0]?.value), color: '#d62728', width: 1.5, kind: 'reference' },
       ],
-      emptyHint: `${processorHint} (k6 reports its end-to-end latency only when its verify step ran)`,
+      emptyHint: `${processorHint} (the load run reports its end-to-end latency only when its verify step ran)`,
       queries: [
         { series: 'processor p95', query: q.e2eP95 }, { series: 'processor p99', query: q.e2eP99 },
-        { series: 'k6 verified p95 (instant query at the end)', query: q.k6P95 }, { series: 'k6 verified p99 (instant query at the end)', query: q.k6P99 },
+        { series: 'load verified p95 (instant query at the end)', query: q.k6P95 }, { series: 'load verified p99 (instant query at the end)', query: q.k6P99 },
       ],
     },
   ]
@@ -294,7 +295,7 @@ export interface WrittenReport {
 /** Renders the report of one run and writes it to options.outPath. */
 export async function writeReport (options: ReportOptions): Promise<WrittenReport> {
   const log = options.log ?? (() => {})
-  if ((options.from === undefined) !== (options.to === undefined)) throw new ReportError('give both --from and --to, or neither (the range is then taken from the run\'s k6 series)')
+  if ((options.from === undefined) !== (options.to === undefined)) throw new ReportError('give both --from and --to, or neither (the range is then taken from the run\'s load engine series)')
   if (options.from !== undefined && options.to !== undefined && !(options.from < options.to)) throw new ReportError('--from must be before --to')
   const prometheus = new Prometheus(options.prometheusUrl)
   checkRunId(options.runId)
@@ -303,24 +304,24 @@ export async function writeReport (options: ReportOptions): Promise<WrittenRepor
   const run = await findRun(prometheus, options.runId, explicit)
   const summary = readSummary(options.summaryPath, options.runId)
   log(`run ${run.runId}: ${new Date(run.from * 1000).toISOString()} to ${new Date(run.to * 1000).toISOString()} (${Math.round(run.to - run.from)} s, step ${run.step} s); querying`)
-  if (!run.processor) log(`no processor (job ${PROCESSOR_JOB}) was scraped while k6 ran: the processor's charts will say "no data"`)
+  if (!run.processor) log(`no processor (job ${PROCESSOR_JOB}) was scraped while the load ran: the processor's charts will say "no data"`)
   const charts = await collectCharts(prometheus, run)
   for (const chart of charts) {
     const empty = chart.series.filter((s) => !s.points.some((p) => Number.isFinite(p.v))).map((s) => s.name)
     if (empty.length) log(`${chart.title}: no data for ${empty.join(', ')}`)
   }
   const failed = summary.thresholds.filter((t) => !t.ok)
-  // k6 exits 99 on a breached threshold; any other failure (108: stopped in setup) is no pass
-  // whatever the thresholds say.
+  // spate run exits 99 on a breached threshold; any other failure (104, 105, 107, 108, 110) is no
+  // pass whatever the thresholds say.
   const crashed = options.k6ExitCode !== undefined && options.k6ExitCode !== 0 && options.k6ExitCode !== 99
-  const verdict: Verdict = failed.length ? 'threshold breached' : crashed ? 'k6 failed' : summary.thresholds.length === 0 ? 'no thresholds' : 'passed'
+  const verdict: Verdict = failed.length ? 'threshold breached' : crashed ? 'run failed' : summary.thresholds.length === 0 ? 'no thresholds' : 'passed'
   const html = renderPage({
     run, charts, summary, verdict,
     script: options.script,
     k6ExitCode: options.k6ExitCode,
     prometheusUrl: prometheus.url,
     generatedAt: new Date(),
-    rateNote: `k6 pushes its metrics every ${run.k6Interval} s and Prometheus scrapes the processor every ${SCRAPE_SECONDS} s; the charts have one point per ${run.step} s step; rates are per second, ${describeRate(run.step, run.k6Interval)} for k6 and ${describeRate(run.step, SCRAPE_SECONDS)} for the processor`,
+    rateNote: `The load engine pushes its metrics every ${run.k6Interval} s and Prometheus scrapes the processor every ${SCRAPE_SECONDS} s; the charts have one point per ${run.step} s step; rates are per second, ${describeRate(run.step, run.k6Interval)} for the load engine and ${describeRate(run.step, SCRAPE_SECONDS)} for the processor`,
   })
   const path = resolve(options.outPath)
   try {

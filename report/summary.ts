@@ -50,8 +50,8 @@ export function readSummary (path: string, runId: string): RunSummary {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new ReportError(code === 'ENOENT'
-      ? `no k6 summary at ${path}; pass --summary with the k6-summary.json of run ${runId} (k6 writes it into SPATE_REPORT_DIR)`
-      : `cannot read the k6 summary ${path} (${code ?? (error as Error).message}); pass --summary with a readable k6-summary.json`)
+      ? `no run summary at ${path}; pass --summary with the k6-summary.json of run ${runId} (the load scripts write it into SPATE_REPORT_DIR)`
+      : `cannot read the run summary ${path} (${code ?? (error as Error).message}); pass --summary with a readable k6-summary.json`)
   }
   let data: { metrics?: Record<string, Metric>, state?: { testRunDurationMs?: number }, setup_data?: { runId?: unknown } }
   try {
@@ -60,7 +60,7 @@ export function readSummary (path: string, runId: string): RunSummary {
     throw new ReportError(`${path} is not JSON (${(error as Error).message}); pass --summary with the k6-summary.json of run ${runId}`)
   }
   if (typeof data !== 'object' || data === null || typeof data.metrics !== 'object' || data.metrics === null) {
-    throw new ReportError(`${path} has no "metrics" object, so it is no k6 summary; pass --summary with the k6-summary.json of run ${runId}`)
+    throw new ReportError(`${path} has no "metrics" object, so it is no run summary; pass --summary with the k6-summary.json of run ${runId}`)
   }
   const summaryRun = typeof data.setup_data?.runId === 'string' ? data.setup_data.runId : undefined
   if (summaryRun !== undefined && summaryRun !== runId) {

@@ -300,6 +300,19 @@ stop_one() {
   step "$svc stopped (pid $pid)"
 }
 
+# A stack started by an older checkout may run a service this one no longer has (its PID file
+# is still there): stop it, PID-safe like the others, so it does not hold a port or linger.
+stop_retired() {
+  local f svc
+  for f in "$PIDS"/*.pid; do
+    [ -f "$f" ] || continue
+    svc=$(basename "$f" .pid)
+    [[ " ${SERVICES[*]} " == *" $svc "* ]] && continue
+    if recorded_pid "$svc" >/dev/null; then step "stopping $svc, which this checkout no longer runs"; fi
+    stop_one "$svc"
+  done
+}
+
 status() {
   printf '%-11s %-8s %-22s %-8s %s\n' SERVICE STATE ADDRESS PID LOG
   local svc pid state
@@ -328,7 +341,8 @@ print_env() { # values are shell-quoted: eval "$(stack/stack.sh env)" is safe fo
   done
 }
 
-# The same settings for the secured listeners, under the names the processor reads: Kafka over
+# The same settings for the secured listeners, under the names the processor and the load
+# scripts read: Kafka over
 # SASL_SSL with SCRAM-SHA-512, Redis over TLS as the ACL user, both trusting the stack's CA.
 # NODE_EXTRA_CA_CERTS lets any Node client (node-redis included) trust that CA too.
 print_secured_env() {
@@ -337,14 +351,15 @@ print_secured_env() {
   SPATE_KAFKA_SASL_MECHANISM=scram-sha-512
   SPATE_KAFKA_SASL_USERNAME=$SPATE_STACK_KAFKA_USER
   SPATE_KAFKA_SASL_PASSWORD=$SPATE_STACK_KAFKA_PASSWORD
-  SPATE_KAFKA_TLS_ENABLED=true
+  SPATE_KAFKA_TLS_ENABLED=true # the processor's name
+  SPATE_KAFKA_TLS=true         # the load scripts' name
   SPATE_KAFKA_TLS_CA_FILE=$SPATE_TLS_DIR/ca.pem
   SPATE_REDIS_URL=rediss://127.0.0.1:$SPATE_REDIS_TLS_PORT
   SPATE_REDIS_USERNAME=$SPATE_STACK_REDIS_USER
   SPATE_REDIS_PASSWORD=$SPATE_STACK_REDIS_PASSWORD
   NODE_EXTRA_CA_CERTS=$SPATE_TLS_DIR/ca.pem
   for name in SPATE_KAFKA_BROKERS SPATE_KAFKA_SASL_MECHANISM SPATE_KAFKA_SASL_USERNAME SPATE_KAFKA_SASL_PASSWORD \
-    SPATE_KAFKA_TLS_ENABLED SPATE_KAFKA_TLS_CA_FILE SPATE_REDIS_URL SPATE_REDIS_USERNAME SPATE_REDIS_PASSWORD \
+    SPATE_KAFKA_TLS_ENABLED SPATE_KAFKA_TLS SPATE_KAFKA_TLS_CA_FILE SPATE_REDIS_URL SPATE_REDIS_USERNAME SPATE_REDIS_PASSWORD \
     NODE_EXTRA_CA_CERTS; do
     printf 'export %s=%q\n' "$name" "${!name}"
   done
@@ -366,10 +381,12 @@ main() {
   case "$cmd" in
     up)
       select_services "$@"
+      stop_retired
       for (( i=0; i<${#SELECTED[@]}; i++ )); do up_one "${SELECTED[i]}"; done
       status ;;
     down) # in reverse order of starting
       select_services "$@"
+      [ $# -eq 0 ] && stop_retired
       for (( i=${#SELECTED[@]}-1; i>=0; i-- )); do stop_one "${SELECTED[i]}"; done ;;
     status) status ;;
     env)

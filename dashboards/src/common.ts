@@ -38,10 +38,10 @@ export function labelVariable (name: string, label: string, query: string, descr
     .current({ selected: true, text: ['All'], value: ['$__all'] })
 }
 
-/** The k6 run filter: the `testid` tag spate's main job puts on every k6 metric. */
+/** The run filter: the `testid` tag spate's main job puts on every metric of the load engine. */
 export function testidVariable (): QueryVariableBuilder {
   return labelVariable('testid', 'Test run', 'label_values(k6_kafka_writer_message_count_total, testid)',
-    'k6 test id (k6 run --tag testid=...); spate\'s main job uses its run id', VariableSort.AlphabeticalDesc)
+    'Test run id (spate run --tag testid=...); spate\'s main job uses its run id', VariableSort.AlphabeticalDesc)
 }
 
 /** Selector parts; every query of a dashboard filters by its variables. */

@@ -34,7 +34,7 @@ export function importable (dashboard: Dashboard): Record<string, unknown> {
     __inputs: [{
       name: 'DS_PROMETHEUS',
       label: 'Prometheus',
-      description: 'The Prometheus that scrapes the processor and receives k6 remote write',
+      description: 'The Prometheus that scrapes the processor and receives the load engine\'s remote write',
       type: 'datasource',
       pluginId: 'prometheus',
       pluginName: 'Prometheus',

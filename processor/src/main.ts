@@ -1,6 +1,7 @@
 // The processor's entry point: node --import tsx processor/src/main.ts [--config file] [--<setting>=<value>]
 // Exits 0 after a clean SIGTERM/SIGINT shutdown, 1 with one line on stderr for bad input.
 import { loadConfig } from './config/load.ts'
+import { kafkaError } from './consume/group-consumer.ts'
 import { SpateError } from './errors.ts'
 import { createLogger } from './log.ts'
 import { ProcessorMetrics } from './metrics/metrics.ts'
@@ -12,16 +13,12 @@ function fatal (message: string): never {
   process.exit(1)
 }
 
+/** One line for people: registered errors carry their own; Kafka's are translated by class. */
 function describe (error: unknown, config?: { kafka: { brokers: string[] } }): string {
-  const err = error as NodeJS.ErrnoException & { errors?: Error[] }
-  if (err instanceof SpateError) return err.message
-  // Kafka client errors wrap the cause; the broker list is what the user can fix.
-  const inner = err.errors?.[0]?.message
-  const text = [err.message, inner].filter(Boolean).join(': ')
-  if (config && /ECONNREFUSED|connect|Connection|broker/i.test(text)) {
-    return `cannot reach Kafka (${text}); check kafka.brokers (${config.kafka.brokers.join(',')})`
-  }
-  return text || String(error)
+  if (error instanceof SpateError) return error.message
+  if (config && error instanceof Error && error.name.startsWith('KafkaJS')) return kafkaError(error, config.kafka.brokers).message
+  const message = error instanceof Error ? error.message : String(error)
+  return `unexpected error (${message}); the last checkpoint stands, a restart resumes from it`
 }
 
 async function main (): Promise<void> {
@@ -31,8 +28,9 @@ async function main (): Promise<void> {
   } catch (error) {
     fatal(describe(error))
   }
-  const { config, file } = loaded
+  const { config, file, warnings } = loaded
   const log = createLogger(config.log.level, { service: 'spate-processor' })
+  for (const warning of warnings) log.warn(`config: ${warning}`)
   const metrics = new ProcessorMetrics()
   metrics.zero(config.kafka.topic)
   const pipeline = new Pipeline(config, log, metrics, (error) => {

@@ -47,3 +47,19 @@ test('backpressure.maxRatePerPartition caps the rate a partition is read at', { 
   // 6 000 records at <= 1 000/s take at least ~5 s (the first batch is free); uncapped it is well under 1 s.
   assert.ok(seconds >= 4.5, `read ${records.length} records in ${seconds.toFixed(1)} s, faster than the cap allows`)
 })
+
+test('under a rate cap, a processor killed a few seconds after its claim has checkpointed progress', { timeout: 120_000 }, async (t) => {
+  const iso = await isolate(t, 1)
+  await produce(iso.topic, workload(20_000, 1), 'throttle-claim')
+  const flags = ['--backpressure.maxRatePerPartition=1500', '--checkpoint.interval=2s', '--kafka.sessionTimeout=6s']
+  const first = await startProcessor(t, iso, flags)
+  await eventually(async () => first.output().includes('"msg":"partition claimed"'), 30_000, () => first.output())
+  await sleep(4_000)
+  first.child.kill('SIGKILL')
+  await first.exited
+  const second = await startProcessor(t, iso, flags)
+  await eventually(async () => second.output().includes('"msg":"partition claimed"'), 30_000, () => second.output())
+  const claim = JSON.parse(second.output().split('\n').find((line) => line.includes('"msg":"partition claimed"')) as string) as { nextOffset: string }
+  // At 1500 records/s, 4 s after the claim at least the first batch (about a second's worth) is checkpointed.
+  assert.ok(Number(claim.nextOffset) >= 1500, `the restarted instance resumed at offset ${claim.nextOffset}`)
+})

@@ -92,3 +92,15 @@ test('docs/processor.md lists every setting with its env var', async () => {
   const missing = settings.filter((s) => !doc.includes(`| \`${s.path}\` | \`${envName(s.path)}\` |`)).map((s) => s.path)
   assert.deepEqual(missing, [])
 })
+
+const unknownEnv: Array<{ name: string, env: Record<string, string>, warnings: string[] }> = [
+  { name: 'a misspelled setting is named with the closest one', env: { SPATE_WINDOW_SIZ: '5s' }, warnings: ['SPATE_WINDOW_SIZ is not a processor setting and is ignored; did you mean SPATE_WINDOW_SIZE (window.size)?'] },
+  { name: 'an unknown variable under a processor-only section is warned about', env: { SPATE_CHECKPOINT_EVERY: '1s' }, warnings: ['SPATE_CHECKPOINT_EVERY is not a processor setting and is ignored; did you mean SPATE_CHECKPOINT_KEEP (checkpoint.keep)?'] },
+  { name: 'the load scripts\' and the stack\'s variables are left alone', env: { SPATE_TOPIC: 't', SPATE_KAFKA_PORT: '1', SPATE_REDIS_PORT: '2', SPATE_RATE: '3' }, warnings: [] },
+]
+for (const c of unknownEnv) {
+  test(`unknown environment: ${c.name}`, () => {
+    const { warnings } = loadConfig({ env: { SPATE_S3_ACCESS_KEY_ID: 'a', SPATE_S3_SECRET_ACCESS_KEY: 'b', ...c.env } })
+    assert.deepEqual(warnings, c.warnings)
+  })
+}

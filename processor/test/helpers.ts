@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { createClient } from 'redis'
 import { freePort, root, stack, uniqueName } from '../../test/helpers.ts'
-import { mixSeq } from '../src/window/seq-hash.ts'
+import { mixSeq } from '../../contract/seq-hash.ts'
 
 export interface Isolation {
   topic: string

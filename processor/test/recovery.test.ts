@@ -92,4 +92,13 @@ test('unreachable Kafka brokers stop the start with one line naming them', { tim
   const result = await run(process.execPath, ['--import', 'tsx', join(root, 'processor/src/main.ts'), '--kafka.brokers=127.0.0.1:1', '--metrics.port=0'], { timeoutMs: 45_000 })
   assert.equal(result.code, 1, result.stdout + result.stderr)
   assert.equal(result.stderr, 'spate-processor: cannot reach Kafka (Connection error: connect ECONNREFUSED 127.0.0.1:1); check kafka.brokers (127.0.0.1:1)\n')
+  // kafkajs' retries are folded into that line: no kafkajs line, no stack trace on stdout.
+  const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
+  assert.deepEqual(lines.filter((line) => line.source === 'kafkajs' || 'stack' in line), [])
+})
+
+test('a Redis password set for a Redis that has none stops the start with one line', { timeout: 60_000 }, async () => {
+  const result = await run(process.execPath, ['--import', 'tsx', join(root, 'processor/src/main.ts'), '--metrics.port=0'], { env: { SPATE_REDIS_PASSWORD: 'for-another-redis' }, timeoutMs: 30_000 })
+  assert.equal(result.code, 1, result.stdout + result.stderr)
+  assert.match(result.stderr, /^spate-processor: Redis at redis:\/\/127\.0\.0\.1:\d+ has no password, but SPATE_REDIS_PASSWORD is set; unset it, or configure requirepass on the server\n$/)
 })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { PartitionWindows, type ClosedWindow } from '../src/window/partition-windows.ts'
-import { mixSeq } from '../src/window/seq-hash.ts'
+import { mixSeq } from '../../contract/seq-hash.ts'
 
 const options = { size: 10_000, lateness: 2_000, extraCount: 1 }
 

@@ -1,8 +1,9 @@
 // The load scripts' configuration, read once from environment variables (docs/load-scripts.md).
 //
 // A bad value must stop the run before anything is produced, with one line that names the
-// variable and what is allowed. k6 prints a stack trace for an exception in the init context, so
-// the problem is kept here instead and setup() aborts the test with it (exit code 108).
+// variable and what is allowed. An exception in the init context would end the run as a script
+// error (exit code 107), so the problem is kept here instead and setup() aborts the test with it
+// (exit code 108).
 import type { ProducerConfig, SASLConfig, TLSConfig } from 'k6/x/kafka'
 import type { Profile, ProfileName } from '../../thresholds/profiles.ts'
 import type { Schema } from './messages.ts'
@@ -19,7 +20,7 @@ export interface LoadConfig {
   tls?: TLSConfig
   schema: Schema
   keys: number
-  /** Messages per produce call (one k6 iteration). */
+  /** Messages per produce call (one iteration). */
   batch: number
   runId: string
   /** Unset means the script's own default profile. */
@@ -77,7 +78,7 @@ export class EnvReader {
     return raw as T
   }
 
-  /** A k6 duration such as 30s, 2m, 1h30m. */
+  /** A duration in k6's script API notation, such as 30s, 2m, 1h30m. */
   duration (name: string, fallback: string): string {
     return this.string(name, fallback, /^(\d+(ms|s|m|h))+$/, 'a duration such as 500ms, 30s, 2m or 1h30m')
   }
@@ -113,7 +114,7 @@ export function readLoadConfig (env: Env): { reader: EnvReader, config: LoadConf
     dlqTopic: read.string('SPATE_DLQ_TOPIC', `${topic}-dlq`, TOPIC, 'a Kafka topic name'),
     partitions: read.number('SPATE_PARTITIONS', 12, { min: 1, max: 10_000, integer: true }),
     producers: read.number('SPATE_PRODUCERS', 4, { min: 1, max: 1_000, integer: true }),
-    producer: { requiredAcks: ACKS[acks], compression, lingerMs, batchBytes, clientId: 'spate-k6' },
+    producer: { requiredAcks: ACKS[acks], compression, lingerMs, batchBytes, clientId: 'spate-load' },
     schema: read.oneOf('SPATE_SCHEMA', 'basic', ['basic', 'medium', 'complex']),
     keys: read.number('SPATE_KEYS', 1_000, { min: 1, max: 100_000_000, integer: true }),
     batch: read.number('SPATE_BATCH', 10, { min: 1, max: 100_000, integer: true }),

@@ -1,4 +1,4 @@
-// Does the pipeline keep up? The Theodolite / ShuffleBench test, inside the k6 run:
+// Does the pipeline keep up? The Theodolite / ShuffleBench test, inside the load run:
 // a monitor scenario samples the consumer group's lag on the topic during the load (Kafka's own
 // committed offsets, so any pipeline that commits them can be judged), drops the warm-up, fits a
 // line to lag over time, and reports the slope as a share of the offered rate (the growth of the

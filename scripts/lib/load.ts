@@ -20,13 +20,13 @@ const connection = { brokers: config.brokers, ...(config.sasl ? { sasl: config.s
 let loadDuration = 0
 const reportDir = env.string('SPATE_REPORT_DIR', '.', /^[^\0]+$/, 'a directory')
 
-/** SPATE_RATE (messages per second, with the script's default) as k6 iterations per second. */
+/** SPATE_RATE (messages per second, with the script's default) as iterations per second. */
 export function iterationRate (defaultMessagesPerSecond: number): number {
   const messagesPerSecond = env.number('SPATE_RATE', defaultMessagesPerSecond, { min: 1, max: 10_000_000 })
   return Math.max(1, Math.round(messagesPerSecond / config.batch))
 }
 
-/** Seconds in a k6 duration such as 1m30s. */
+/** Seconds in a script API duration such as 1m30s. */
 export function seconds (duration: string): number {
   const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 }
   let total = 0
@@ -87,7 +87,7 @@ export function loadOptions (scenario: Scenario, peakIterationsPerSecond: number
 }
 
 // Each VU uses one of config.producers shared Kafka clients: N independent producers, whatever
-// the number of VUs (k6ext/kafka's `share`).
+// the number of VUs (the Producer's `share` option in spate's engine).
 const producer = new Producer({
   brokers: config.brokers,
   topic: config.topic,

@@ -1,7 +1,11 @@
 // Deterministic messages in the three schema complexities (docs/messages.md). A message is a
 // function of (runId, seq, keys, eventTime) only, so a run can be regenerated and checked; every
 // message carries its run id, sequence number, key and event time for the sink-side checks.
-// No k6 or Node APIs here: the benchmarks and tests import this module too.
+// No k6 script API or Node APIs here: the benchmarks and tests import this module too. The
+// engine's native generator (produce({generate})) builds the same bytes, and a Go test compares
+// the two, so a change here needs the same change in engine/internal/contract.
+import type { RecordBody } from '../../contract/messages.ts'
+
 export type Schema = 'basic' | 'medium' | 'complex'
 
 const REGIONS = ['eu-west', 'eu-central', 'us-east', 'us-west', 'ap-south', 'ap-east']
@@ -46,14 +50,14 @@ function basicValue (seq: number): number {
 export function message (schema: Schema, runId: string, seq: number, keys: number, eventTime: number): Message {
   const key = keyOf(seq, keys)
   if (schema === 'basic') {
-    // Built as a string: in k6's JavaScript runtime this is several times faster than
+    // Built as a string: in the engine's JavaScript runtime this is several times faster than
     // JSON.stringify, and basic messages are the ones produced at the highest rates. runId and
     // key hold no characters that JSON would escape (config.ts checks runId).
-    return { key, value: `{"runId":"${runId}","seq":${seq},"key":"${key}","eventTime":${eventTime},"value":${basicValue(seq)},"source":"spate-k6","payload":"${PADDING}"}` }
+    return { key, value: `{"runId":"${runId}","seq":${seq},"key":"${key}","eventTime":${eventTime},"value":${basicValue(seq)},"source":"spate-load","payload":"${PADDING}"}` }
   }
   const r = random(seq ^ 0x5bd1e995)
   const value = Math.round(r() * 10_000) / 100
-  const base = { runId, seq, key, eventTime, value }
+  const base: RecordBody = { runId, seq, key, eventTime, value }
   switch (schema) {
     case 'medium':
       return {

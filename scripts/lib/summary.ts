@@ -1,7 +1,7 @@
-// End-of-test reports (k6 handleSummary): a text summary on stdout, the full summary as JSON and
-// a JUnit XML with one test case per threshold, for CI systems that show test results.
-// Files go to SPATE_REPORT_DIR (default: the current directory; k6 does not create directories):
-// k6-summary.json and k6-junit.xml.
+// End-of-test reports (handleSummary, as in k6's script API): a text summary on stdout, the full
+// summary as JSON and a JUnit XML with one test case per threshold, for CI systems that show test
+// results. Files go to SPATE_REPORT_DIR (default: the current directory): k6-summary.json and
+// k6-junit.xml, k6's file names, which CI setups and the run report look for.
 
 interface Threshold { ok: boolean }
 interface Metric {

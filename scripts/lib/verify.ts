@@ -11,6 +11,7 @@
 import { sleep } from 'k6'
 import { Counter, Trend } from 'k6/metrics'
 import { Ledger, type LedgerTotals } from 'k6/x/spate'
+import { ledgerPattern } from '../../contract/sink-keys.ts'
 import type { EnvReader } from './config.ts'
 
 export interface VerifyConfig {
@@ -49,11 +50,11 @@ export async function verifyRun (config: VerifyConfig, runId: string): Promise<v
   const ledger = new Ledger({ redisUrl: config.redisUrl, prefix: config.prefix, runId })
   const deadline = Date.now() + config.timeoutSeconds * 1000
   let produced = await ledger.produced()
-  let sink = await ledger.sinkTotals()
+  let sink = await ledger.sinkTotals(ledgerPattern(config.prefix, runId))
   while (big(sink.count) < big(produced.count) && Date.now() < deadline) {
     sleep(1)
     produced = await ledger.produced()
-    sink = await ledger.sinkTotals()
+    sink = await ledger.sinkTotals(ledgerPattern(config.prefix, runId))
   }
   const want = big(produced.count)
   const got = big(sink.count)

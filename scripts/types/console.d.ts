@@ -1,4 +1,4 @@
-// k6 provides console (its output goes to the k6 log); @types/k6 does not declare it.
+// spate's engine provides console, as k6's script API does (one log line per call); @types/k6 does not declare it.
 declare const console: {
   log (...data: unknown[]): void
   warn (...data: unknown[]): void

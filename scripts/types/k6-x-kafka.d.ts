@@ -1,5 +1,5 @@
 // Types for the `k6/x/kafka` module of spate's engine (engine/internal/modules/kafka). Its API follows
-// xk6-kafka v2's; these declarations describe what the runtime accepts, with optional fields
+// the k6 Kafka extension's (v2); these declarations describe what the runtime accepts, with optional fields
 // optional and no enums that the runtime lacks.
 declare module 'k6/x/kafka' {
   /** produce({generate}): count messages with sequence numbers firstSeq .. firstSeq+count-1. */

@@ -1,4 +1,4 @@
-// The part of `k6/x/redis` (spate's engine: engine/internal/modules/redis; xk6-redis' API) the scripts may use.
+// The part of `k6/x/redis` (spate's engine: engine/internal/modules/redis; k6's Redis extension's API) the scripts may use.
 declare module 'k6/x/redis' {
   export class Client {
     /** redis[s]://[[user]:password@]host:port[/db] */

@@ -112,12 +112,12 @@ test('the dashboards pass the dashboard lint rules, and every exclusion in dashb
   const { problems, unused } = lint(all, readLintConfig())
   assert.deepEqual(problems, [])
   assert.deepEqual(unused, [])
-  // The exclusions cover only what the reasons in dashboards/.lint give: k6's remote-written
+  // The exclusions cover only what the reasons in dashboards/.lint give: the load engine's remote-written
   // series (no job or instance label, running-total counters).
   const excluded = all.flatMap(lintRaw)
   for (const problem of excluded) {
     assert.ok(['target-job-rule', 'target-instance-rule', 'template-job-rule', 'template-instance-rule', 'target-counter-agg-rule'].includes(problem.rule), `${problem.rule} should not need an exclusion`)
-    if (problem.rule.startsWith('target-')) assert.match(problem.message, /k6_/, `only k6 queries may skip ${problem.rule}`)
+    if (problem.rule.startsWith('target-')) assert.match(problem.message, /k6_/, `only the load engine's k6_ queries may skip ${problem.rule}`)
   }
 })
 

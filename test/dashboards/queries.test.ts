@@ -1,5 +1,5 @@
-// The test that proves the dashboards: after a short real run of the main job (k6 remote write
-// tagged with the run's testid, the processor scraped by the stack's Prometheus), every query
+// The test that proves the dashboards: after a short real run of the main job (the load engine's
+// remote write tagged with the run's testid, the processor scraped by the stack's Prometheus), every query
 // of every panel, with the dashboard's variables substituted as Grafana would, returns series
 // with values from the real Prometheus. A panel whose query returns nothing fails.
 import assert from 'node:assert/strict'
@@ -45,7 +45,7 @@ test('every panel query of every dashboard returns data from a real run', { time
   const runId = uniqueName('dash')
   const metricsPort = process.env.SPATE_METRICS_PORT ?? '19400'
   const start = Math.floor(Date.now() / 1000) - 5
-  // One VU for a spike of 2,000 produce calls per second: k6 must drop iterations, so the
+  // One VU for a spike of 2,000 produce calls per second: the engine must drop iterations, so the
   // dropped-iterations panels have a real series too (and that threshold fails: exit 99).
   const result = await run(process.execPath, ['--import', 'tsx', 'build/run-pipeline.ts', 'scripts/spike.ts'], {
     env: {

@@ -1,5 +1,5 @@
 // The run report: a short real main job writes it, and headless Chromium reads it the way a person
-// does: every chart drawn from real samples, the thresholds as k6 judged them, no errors, nothing
+// does: every chart drawn from real samples, the thresholds as the load run judged them, no errors, nothing
 // fetched from the network. Bad input (an unknown run id, an unreachable Prometheus) stops with
 // one line and writes no report.
 import assert from 'node:assert/strict'
@@ -60,7 +60,7 @@ function pngSize (png: Buffer): { width: number, height: number } {
 }
 
 const REQUIRED: Record<string, string[]> = {
-  throughput: ['k6 produce rate', 'processor processed rate'],
+  throughput: ['load produce rate', 'processor processed rate'],
   lag: ['total lag'],
   batch: ['p50', 'p99'],
   latency: ['processor p95', 'processor p99'],
@@ -153,11 +153,11 @@ test('the main job writes a run report whose charts, thresholds and verdict show
   const byName = (id: string, name: string) => charts.find((c) => c.id === id)?.series.find((s) => s.name === name)
   // The spike goes from 500 to 2000 messages/s: the produce rate shows more than the base rate
   // and never more than the peak (with room for one short push interval).
-  const produceMax = byName('throughput', 'k6 produce rate')?.max ?? NaN
-  assert.ok(produceMax > 600 && produceMax < 2600, `k6 produce rate peaks at ${produceMax} records/s`)
+  const produceMax = byName('throughput', 'load produce rate')?.max ?? NaN
+  assert.ok(produceMax > 600 && produceMax < 2600, `load produce rate peaks at ${produceMax} records/s`)
   assert.ok((byName('throughput', 'processor processed rate')?.max ?? 0) > 600)
-  // k6's own end-to-end percentiles of the whole run, as reference lines.
-  for (const name of ['k6 verified p95 (whole run)', 'k6 verified p99 (whole run)']) {
+  // The load run's own end-to-end percentiles of the whole run, as reference lines.
+  for (const name of ['load verified p95 (whole run)', 'load verified p99 (whole run)']) {
     assert.equal(byName('latency', name)?.references, 1, `${name} is drawn`)
   }
 
@@ -188,7 +188,7 @@ test('a report for a run id Prometheus has no data of fails with one line and wr
   assert.equal(result.code, 1, result.stderr)
   const errors = result.stderr.split('\n').filter((line) => line.startsWith('[spate] error:'))
   assert.equal(errors.length, 1, result.stderr)
-  assert.match(errors[0] as string, new RegExp(`^\\[spate\\] error: no data for run id ${runId}: Prometheus at \\S+ has no k6 samples with testid="${runId}"`))
+  assert.match(errors[0] as string, new RegExp(`^\\[spate\\] error: no data for run id ${runId}: Prometheus at \\S+ has no load samples with testid="${runId}"`))
   assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace')
   assert.equal(result.stdout, '')
   assert.equal(existsSync(out), false, 'no blank report')
@@ -225,7 +225,7 @@ test('a chart without samples says "no data" instead of staying blank', async ()
   const half = renderChart({
     ...chart,
     series: [
-      { name: 'k6 produce rate', points: [{ t: 1010, v: 500 }, { t: 1015, v: 2000 }, { t: 1020, v: 500 }], color: '#1f77b4' },
+      { name: 'load produce rate', points: [{ t: 1010, v: 500 }, { t: 1015, v: 2000 }, { t: 1020, v: 500 }], color: '#1f77b4' },
       { name: 'processor processed rate', points: [], color: '#ff7f0e' },
     ],
   })

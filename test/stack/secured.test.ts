@@ -12,7 +12,7 @@ import { eventually, expectedTotals, isolate, ledgerTotals, startProcessor, work
 import { root, run, stack, uniqueName } from '../helpers.ts'
 
 const secureNames = ['SPATE_KAFKA_BROKERS', 'SPATE_KAFKA_SASL_MECHANISM', 'SPATE_KAFKA_SASL_USERNAME', 'SPATE_KAFKA_SASL_PASSWORD',
-  'SPATE_KAFKA_TLS_ENABLED', 'SPATE_KAFKA_TLS_CA_FILE', 'SPATE_REDIS_URL', 'SPATE_REDIS_USERNAME', 'SPATE_REDIS_PASSWORD', 'NODE_EXTRA_CA_CERTS'] as const
+  'SPATE_KAFKA_TLS_ENABLED', 'SPATE_KAFKA_TLS', 'SPATE_KAFKA_TLS_CA_FILE', 'SPATE_REDIS_URL', 'SPATE_REDIS_USERNAME', 'SPATE_REDIS_PASSWORD', 'NODE_EXTRA_CA_CERTS'] as const
 type Secured = Record<typeof secureNames[number], string>
 
 /** The settings `stack/stack.sh env secured` gives a user's shell. */

@@ -94,7 +94,7 @@ func (g *Generator) appendBasic(b []byte, seq uint64) []byte {
 	b = AppendJSNumber(b, g.EventTime)
 	b = append(b, `,"value":`...)
 	b = AppendJSNumber(b, float64((uint32(seq)*2654435761)%10_000)/100)
-	b = append(b, `,"source":"spate-k6","payload":"`...)
+	b = append(b, `,"source":"spate-load","payload":"`...)
 	b = append(b, padding...)
 	return append(b, `"}`...)
 }

@@ -1,10 +1,10 @@
 // Package contract is the Go side of what spate's load scripts and its processor agree on: the
 // message format of scripts/lib/messages.ts and the ledger's sequence mix of
-// processor/src/window/seq-hash.ts. Both are byte-for-byte and bit-for-bit the TypeScript ones,
+// contract/seq-hash.ts. Both are byte-for-byte and bit-for-bit the TypeScript ones,
 // so records generated natively are indistinguishable from records a script built.
 package contract
 
-// MixSeq is mixSeq of processor/src/window/seq-hash.ts: a murmur3-style finaliser over the low
+// MixSeq is mixSeq of contract/seq-hash.ts: a murmur3-style finaliser over the low
 // and high 32-bit halves of seq. seq is a JS safe integer (below 2^53) in practice.
 func MixSeq(seq uint64) uint32 {
 	h := uint32(seq) ^ uint32(seq>>32)

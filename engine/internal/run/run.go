@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"spate.local/engine/internal/aggregate"
@@ -35,10 +36,11 @@ func Execute(ctx context.Context, cfg Config) error {
 	registry := metrics.NewRegistry()
 	builtins := metrics.RegisterBuiltins(registry)
 	test := newTestControl()
-	tags := metrics.NewTagSet(cfg.Tags)
-	var agg *aggregate.Aggregator
+	// VUs exist before the aggregation does (the options VU runs first): their samples reach it
+	// from the moment it is set.
+	var aggregation atomic.Pointer[aggregate.Aggregator]
 	collector := metrics.CollectorFunc(func(samples ...metrics.Sample) {
-		if agg != nil {
+		if agg := aggregation.Load(); agg != nil {
 			agg.Collect(samples...)
 		}
 	})
@@ -48,7 +50,7 @@ func Execute(ctx context.Context, cfg Config) error {
 		Registry:  registry,
 		Builtins:  builtins,
 		Collector: collector,
-		Tags:      tags,
+		Tags:      metrics.NewTagSet(cfg.Tags),
 		Logger:    log,
 		Test:      test,
 	}
@@ -102,8 +104,12 @@ func Execute(ctx context.Context, cfg Config) error {
 		return err
 	}
 	test.setOptions(opts.Raw)
-	tags = metrics.NewTagSet(opts.Tags)
-	vuConfig.Tags = tags
+	// The run's tags are final now (the script's options.tags and --tag): new VUs get them, and
+	// the options VU, which runs setup and teardown, takes them on too.
+	vuConfig.Tags = metrics.NewTagSet(opts.Tags)
+	for k, v := range opts.Tags {
+		first.SetTag(k, v)
+	}
 
 	// Thresholds are parsed once the init code has registered the script's metrics, so a
 	// threshold on a metric that does not exist is an error that names the closest one.
@@ -118,7 +124,7 @@ func Execute(ctx context.Context, cfg Config) error {
 		return err
 	}
 	aborted := make(chan error, 1)
-	agg = aggregate.New(aggregate.Config{
+	agg := aggregate.New(aggregate.Config{
 		Thresholds: thresholds,
 		Outputs:    outputs,
 		OnAbort: func(reason error) {
@@ -128,6 +134,7 @@ func Execute(ctx context.Context, cfg Config) error {
 			}
 		},
 	})
+	aggregation.Store(agg)
 	// Start starts the outputs too (and Stop stops them).
 	if err := agg.Start(); err != nil {
 		return exitcode.Wrap(exitcode.InvalidConfig, fmt.Errorf("cannot start the outputs: %w", err), "")
@@ -244,20 +251,21 @@ func runTest(ctx context.Context, cfg Config, opts *options.Options, vuConfig *j
 	for _, name := range first.Exports() {
 		hasExport[name] = true
 	}
-	setupRan := false
+	data := []byte("null") // what exec functions and teardown get when there is no setup()
 	if hasExport["setup"] && !opts.NoSetup {
 		progress.phase("setup()")
-		data, err := callWithTimeout(runCtx, first, "setup", opts.SetupTimeout, exitcode.SetupTimeout)
+		returned, err := callWithTimeout(runCtx, first, "setup", opts.SetupTimeout, exitcode.SetupTimeout)
 		if err != nil {
 			return stopCause(runCtx, err)
 		}
-		setupRan = true
-		setupData = data
+		if returned != nil {
+			data = returned
+		}
 	}
-	if setupData == nil {
-		setupData = []byte("null")
-	}
+	// Every VU parses its own copy; VUs initialized later (arrival rates grow the pool) get it
+	// in NewVU.
 	vusMu.Lock()
+	setupData = data
 	for _, vu := range vus {
 		if err := vu.SetSetupData(setupData); err != nil {
 			vusMu.Unlock()
@@ -268,7 +276,6 @@ func runTest(ctx context.Context, cfg Config, opts *options.Options, vuConfig *j
 	if err := first.SetSetupData(setupData); err != nil {
 		return err
 	}
-	_ = setupRan
 
 	// A signal while waiting for --start-at still runs teardown, as one during the scenarios does.
 	progress.phase("waiting for --start-at")
@@ -279,8 +286,8 @@ func runTest(ctx context.Context, cfg Config, opts *options.Options, vuConfig *j
 	}
 	runErr = stopCause(runCtx, runErr)
 
-	// Teardown runs after a normal end and after exec.test.abort() (k6 does both), but not
-	// when setup failed (we returned above) or the run was stopped by a signal twice.
+	// Teardown runs after a normal end, after exec.test.abort() and after a signal (k6 does
+	// all three), but not when setup failed (returned above); a second signal exits at once.
 	if hasExport["teardown"] && !opts.NoTeardown {
 		progress.phase("teardown()")
 		tdCtx := context.WithoutCancel(ctx)

@@ -9,6 +9,7 @@
 import { AwsClient } from 'aws4fetch'
 import { SpateError } from '../errors.ts'
 import type { ProcessorConfig } from '../config/types.ts'
+import type { UnconfirmedSnapshot } from '../sink/unconfirmed.ts'
 import type { PartitionSnapshot } from '../window/partition-windows.ts'
 
 export interface Checkpoint {
@@ -25,6 +26,8 @@ export interface Checkpoint {
   instanceId: string
   writtenAt: number
   state: PartitionSnapshot
+  /** Windows written to Redis that Redis may not have made durable yet (sink/unconfirmed.ts). */
+  unconfirmed?: UnconfirmedSnapshot[]
 }
 
 export class FencedError extends SpateError {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { SpateError } from '../errors.ts'
 import { settings, type Kind, type Setting } from './schema.ts'
+import { unknownEnvWarnings } from './unknown-env.ts'
 import type { ProcessorConfig } from './types.ts'
 
 export class ConfigError extends SpateError {
@@ -31,6 +32,8 @@ export interface Loaded {
   config: ProcessorConfig
   /** The YAML file read, if any. */
   file: string | undefined
+  /** Things that do not stop the start but are probably mistakes (unknown SPATE_* variables). */
+  warnings: string[]
 }
 
 /** Parses flags: --config <file>, --<setting path>=<value> or --<setting path> <value>. */
@@ -236,5 +239,5 @@ export function loadConfig (input: LoadInput = {}): Loaded {
   }
   const typed = config as unknown as ProcessorConfig
   crossCheck(typed)
-  return { config: typed, file }
+  return { config: typed, file, warnings: unknownEnvWarnings(env, envName) }
 }

@@ -63,6 +63,7 @@ export const settings: readonly Setting[] = [
   { path: 'redis.pipelineSize', kind: { type: 'int', min: 1, max: 100_000 }, default: 1000, doc: 'commands per pipelined round trip' },
   { path: 'redis.maxInFlight', kind: { type: 'int', min: 1, max: 1024 }, default: 8, doc: 'pipelines in flight at once across the pool' },
   { path: 'redis.keyPrefix', kind: { type: 'string', pattern: /^[A-Za-z0-9:_.-]{1,64}$/, patternHint: 'letters, digits, : _ . -' }, default: 'spate', doc: 'prefix of every key written (docs/sink.md)' },
+  { path: 'redis.confirmAfter', kind: { type: 'duration', minMs: 0, maxMs: 10 * MINUTE }, default: 3 * SECOND, doc: 'written windows stay in the checkpoint until Redis has run this long after the write without restarting, and are written again if it restarted (covers appendfsync everysec)' },
   { path: 'redis.ttl', kind: { type: 'duration', minMs: 0, maxMs: 365 * 24 * HOUR }, default: 0, doc: 'expiry of written keys, 0 = none' },
 
   { path: 's3.endpoint', kind: { type: 'string', optional: true, pattern: /^https?:\/\/[^/]+$/, patternHint: 'http(s)://host[:port]' }, default: 'http://127.0.0.1:19000', doc: 'S3 endpoint; unset for AWS S3 in s3.region' },

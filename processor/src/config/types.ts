@@ -27,6 +27,7 @@ export interface ProcessorConfig {
     pipelineSize: number
     maxInFlight: number
     keyPrefix: string
+    confirmAfter: number
     ttl: number
   }
   s3: { endpoint?: string, region: string, bucket: string, prefix: string, accessKeyId?: string, secretAccessKey?: string }

@@ -12,6 +12,7 @@
 import { Kafka, logLevel, type Consumer, type EachBatchPayload, type SASLOptions } from 'kafkajs'
 import { readFileSync } from 'node:fs'
 import type { ProcessorConfig } from '../config/types.ts'
+import { SpateError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 
 export interface SourceRecord {
@@ -25,32 +26,85 @@ export interface ConsumerHandlers {
   /** Takes a fetched batch; resolving it lets the consumer fetch more for the partition. */
   onRecords (records: SourceRecord[], payload: { heartbeat: () => Promise<void>, isStale: () => boolean }): Promise<void>
   onAssigned (partitions: number[]): void
+  /** kafkajs gave up on the consumer and will not restart it. */
+  onStopped (error: Error): void
   /** Log end offset of a partition, seen with each fetch: for the lag gauge. */
   onHighWatermark (partition: number, highWatermark: bigint): void
 }
 
-export function kafkaClient (config: ProcessorConfig, log: Logger): Kafka {
+/**
+ * kafkajs' own log lines. Before the consumer has started they are held back: a Kafka that cannot
+ * be reached makes kafkajs log a dozen retries (one with a stack trace), and the processor says
+ * it in one line instead (kafkaError below). Once running they become the processor's JSON
+ * lines, without stack traces.
+ */
+export class KafkaLog {
+  private held: Array<{ level: 'warn' | 'error', message: string, fields: Record<string, unknown> }> = []
+  private running = false
+  private readonly log: Logger
+
+  constructor (log: Logger) {
+    this.log = log
+  }
+
+  write (level: 'warn' | 'error', message: string, fields: Record<string, unknown>): void {
+    const { stack: _stack, ...rest } = fields
+    const entry = { level, message, fields: { source: 'kafkajs', ...rest } }
+    if (!this.running) {
+      // Bounded: a long failing start keeps only the latest lines.
+      this.held.push(entry)
+      if (this.held.length > 50) this.held.shift()
+      return
+    }
+    this.log[level](message, entry.fields)
+  }
+
+  /** From now on lines are logged as they come; the ones held back go to the debug level. */
+  started (): void {
+    this.running = true
+    for (const { message, fields } of this.held) this.log.debug(message, fields)
+    this.held = []
+  }
+}
+
+export function kafkaClient (config: ProcessorConfig, log: Logger): { kafka: Kafka, log: KafkaLog } {
   const { kafka } = config
+  const kafkaLog = new KafkaLog(log)
   const sasl = kafka.sasl.mechanism === 'none'
     ? undefined
     : { mechanism: kafka.sasl.mechanism, username: kafka.sasl.username as string, password: kafka.sasl.password as string } as SASLOptions
-  return new Kafka({
+  const client = new Kafka({
     clientId: kafka.clientId,
     brokers: kafka.brokers,
     ...(sasl ? { sasl } : {}),
     ...(kafka.tls.enabled ? { ssl: kafka.tls.caFile ? { ca: [readFileSync(kafka.tls.caFile, 'utf8')] } : true } : {}),
     connectionTimeout: 5000,
     retry: { retries: 5 },
-    // kafkajs' own log lines become the processor's JSON lines (never with credentials: kafkajs
-    // does not log them).
+    // Never with credentials: kafkajs does not log them.
     logLevel: logLevel.WARN,
     logCreator: () => ({ level, log: entry }) => {
       const { message, ...fields } = entry
-      const line = { source: 'kafkajs', ...fields }
-      if (level === logLevel.ERROR) log.error(message, line)
-      else log.warn(message, line)
+      kafkaLog.write(level === logLevel.ERROR ? 'error' : 'warn', message, fields)
     },
   })
+  return { kafka: client, log: kafkaLog }
+}
+
+/** kafkajs error classes that mean no broker could be reached (by class name, never by message). */
+const UNREACHABLE = new Set(['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSBrokerNotFound', 'KafkaJSRequestTimeoutError'])
+
+/** A kafkajs error as one line for people, with the error code of the registry. */
+export function kafkaError (error: unknown, brokers: readonly string[]): SpateError {
+  if (error instanceof SpateError) return error
+  const chain: Array<Error & { errors?: Error[] }> = []
+  for (let e = error as (Error & { cause?: unknown, originalError?: unknown, errors?: Error[] }) | undefined; e && chain.length < 5; e = (e.cause ?? e.originalError) as typeof e) chain.push(e)
+  const first = chain[0]
+  const inner = first?.errors?.[0]?.message
+  const text = [first?.message ?? String(error), inner].filter(Boolean).join(': ')
+  if (chain.some((e) => UNREACHABLE.has(e.name)) || first?.errors?.some((e) => UNREACHABLE.has(e.name))) {
+    return new SpateError('SPATE_KAFKA_UNREACHABLE', `cannot reach Kafka (${text}); check kafka.brokers (${brokers.join(',')})`, { cause: error })
+  }
+  return new SpateError('SPATE_KAFKA', `Kafka failed a request (${text})`, { cause: error })
 }
 
 export class GroupConsumer {
@@ -77,6 +131,11 @@ export class GroupConsumer {
   async start (handlers: ConsumerHandlers): Promise<void> {
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       handlers.onAssigned([...(event.payload.memberAssignment[this.topic] ?? [])].sort((a, b) => a - b))
+    })
+    // kafkajs restarts the consumer after retriable failures (a broker restart); when it does
+    // not, nothing would be consumed again, so the process must stop and be restarted.
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      if (!event.payload.restart) handlers.onStopped(event.payload.error)
     })
     await this.consumer.connect()
     await this.consumer.subscribe({ topics: [this.topic], fromBeginning: true })

@@ -75,6 +75,7 @@ export class ProcessorMetrics {
   readonly batchDuration: Histogram
   readonly windowsClosed: Counter
   readonly windowFlush: Histogram
+  readonly windowsRewritten: Counter
   readonly endToEndLatency: WeightedHistogram
   readonly lag: Gauge<'partition'>
   readonly redisPipeline: Histogram
@@ -99,6 +100,7 @@ export class ProcessorMetrics {
     this.batchRecords = new Histogram({ name: 'spate_batch_records', help: 'Records per micro-batch', buckets: SIZE_BUCKETS, registers })
     this.batchDuration = new Histogram({ name: 'spate_batch_duration_seconds', help: 'Time to process a micro-batch: decode, window, write, checkpoint', buckets: DURATION_BUCKETS, registers })
     this.windowsClosed = new Counter({ name: 'spate_windows_closed_total', help: 'Partition windows closed and written', registers })
+    this.windowsRewritten = new Counter({ name: 'spate_windows_rewritten_total', help: 'Windows written again because Redis restarted before it had confirmed them durable', registers })
     this.windowFlush = new Histogram({ name: 'spate_window_flush_seconds', help: 'Time to write the windows closed in one micro-batch to Redis', buckets: DURATION_BUCKETS, registers })
     this.endToEndLatency = new WeightedHistogram({ name: 'spate_end_to_end_latency_seconds', help: 'Event time to written in Redis, per record', buckets: LATENCY_BUCKETS, registers })
     this.lag = new Gauge({ name: 'spate_consumer_lag_records', help: 'Log end offset minus next offset to process, per assigned partition', labelNames: ['partition'], registers })

@@ -1,7 +1,8 @@
-// Writes closed windows to Redis. Every write overwrites a whole hash (HSET of all fields), so
-// writing the same window twice, as a replay after a crash does, leaves the same result:
-// that idempotence is half of the processor's exactly-once guarantee (the other half is the
-// checkpoint). The key layout is docs/sink.md.
+// Writes closed windows to Redis. Every write sets a partition's share of a result hash and
+// recomputes the result from the shares (sink/merge-script.ts), and overwrites a whole ledger
+// hash, so writing the same window twice, as a replay after a crash does, leaves the same
+// result: that idempotence is half of the processor's exactly-once guarantee (the other half is
+// the checkpoint). The key layout is docs/sink.md (contract/sink-keys.ts).
 //
 // pooled: a few long-lived connections, commands sent as pipelines of redis.pipelineSize, at most
 //         redis.maxInFlight pipelines in flight.
@@ -9,55 +10,62 @@
 //         it exists to reproduce that bottleneck on demand.
 import { createClient, type RedisClientType } from 'redis'
 import type { ProcessorConfig } from '../config/types.ts'
+import { ErrorReply } from 'redis'
+import { ledgerKey, partField, windowKey } from '../../../contract/sink-keys.ts'
 import { SpateError } from '../errors.ts'
+import { mergeScript, mergeScriptSha } from './merge-script.ts'
 import { retry } from '../retry.ts'
 import type { Logger } from '../log.ts'
 import type { ProcessorMetrics } from '../metrics/metrics.ts'
 import type { ClosedWindow } from '../window/partition-windows.ts'
 
-type Command = [key: string, fields: Record<string, string>]
+/** One Redis command: the window share merge (EVALSHA) or a ledger overwrite (HSET). */
+export type Command = { kind: 'share', key: string, args: string[] } | { kind: 'ledger', key: string, fields: Record<string, string> }
 
-export function windowKey (prefix: string, start: number, key: string): string {
-  return `${prefix}:w:${start}:${key}`
-}
+export { ledgerKey, windowKey }
 
-export function ledgerKey (prefix: string, runId: string, start: number, partition: number): string {
-  return `${prefix}:ledger:${runId}:${start}:${partition}`
-}
-
-/** The commands that write a set of closed windows, and the per-record latency they carry. */
-export function windowCommands (windows: readonly ClosedWindow[], prefix: string, extras: readonly string[], writtenAt: number): Command[] {
+/** The commands that write a set of closed windows. */
+export function windowCommands (windows: readonly ClosedWindow[], prefix: string, extras: readonly string[], writtenAt: number, ttl: number): Command[] {
   const commands: Command[] = []
   const at = String(writtenAt)
+  const ttlMs = String(ttl)
   for (const window of windows) {
     const start = String(window.start)
     const end = String(window.end)
+    const field = partField(window.partition)
+    const partition = String(window.partition)
     for (const [key, agg] of window.keys) {
-      const fields: Record<string, string> = {
-        count: String(agg.count),
-        sum: String(agg.sum),
-        min: String(agg.min),
-        max: String(agg.max),
-        start,
-        end,
-        writtenAt: at,
+      const count = String(agg.count)
+      const sum = String(agg.sum)
+      const min = String(agg.min)
+      const max = String(agg.max)
+      let share = `${count} ${sum} ${min} ${max}`
+      const args = [field, '', partition, ttlMs, 'start', start, 'end', end, 'writtenAt', at, 'count', count, 'sum', sum, 'min', min, 'max', max]
+      for (let i = 0; i < extras.length; i++) {
+        const extra = String(agg.extras[i] as number)
+        share += ` ${extra}`
+        args.push(extras[i] as string, extra)
       }
-      for (let i = 0; i < extras.length; i++) fields[extras[i] as string] = String(agg.extras[i])
-      commands.push([windowKey(prefix, window.start, key), fields])
+      args[1] = share
+      commands.push({ kind: 'share', key: windowKey(prefix, window.start, key), args })
     }
     for (const [runId, ledger] of window.runs) {
-      commands.push([ledgerKey(prefix, runId, window.start, window.partition), {
-        count: String(ledger.count),
-        seqSum: String(ledger.seqSum),
-        seqHash: String(ledger.seqHash),
-        minEventTime: String(ledger.minEventTime),
-        maxEventTime: String(ledger.maxEventTime),
-        eventTimeOffsetSum: String(ledger.eventTimeOffsetSum),
-        start,
-        end,
-        partition: String(window.partition),
-        writtenAt: at,
-      }])
+      commands.push({
+        kind: 'ledger',
+        key: ledgerKey(prefix, runId, window.start, window.partition),
+        fields: {
+          count: String(ledger.count),
+          seqSum: String(ledger.seqSum),
+          seqHash: String(ledger.seqHash),
+          minEventTime: String(ledger.minEventTime),
+          maxEventTime: String(ledger.maxEventTime),
+          eventTimeOffsetSum: String(ledger.eventTimeOffsetSum),
+          start,
+          end,
+          partition: String(window.partition),
+          writtenAt: at,
+        },
+      })
     }
   }
   return commands
@@ -88,6 +96,7 @@ export class RedisSink {
   private readonly log: Logger
   private pool: RedisClientType[] = []
   private next = 0
+  private scriptLoaded = false
 
   constructor (config: ProcessorConfig['redis'], extras: readonly string[], metrics: ProcessorMetrics, log: Logger) {
     this.config = config
@@ -101,24 +110,68 @@ export class RedisSink {
     for (let i = 0; i < size; i++) {
       const client = createClient(clientOptions(this.config)) as RedisClientType
       this.pool.push(client)
-      // Reconnects are quiet and endless once running; the first connection must succeed in time.
-      let connected = false
-      client.on('error', (error: Error) => { if (connected) this.log.warn('redis connection error', { error: error.message }) })
-      const timeout = new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('no answer within 10 s')), 10_000).unref())
-      const firstError = new Promise<never>((_resolve, reject) => client.once('error', reject))
       try {
-        await Promise.race([client.connect(), timeout, firstError])
+        await firstConnect(client)
       } catch (error) {
         this.pool.forEach((c) => c.destroy())
         this.pool = []
-        const reason = (error as Error).message
-        if (/^(WRONGPASS|NOAUTH|NOPERM)/.test(reason)) {
-          throw new SpateError('SPATE_REDIS_AUTH', `Redis at ${redactUrl(this.config.url)} refused the credentials (${reason}); check redis.username and SPATE_REDIS_PASSWORD`)
-        }
-        throw new SpateError('SPATE_REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(this.config.url)} (${reason}); check redis.url and that Redis is running`)
+        throw await this.explain(error)
       }
-      connected = true
+      // Reconnects are quiet and endless once running.
+      client.on('error', (error: Error) => this.log.warn('redis connection error', { error: error.message }))
     }
+    if (this.config.password && !this.config.username && await this.opensWithoutPassword()) {
+      await this.close()
+      throw new SpateError('SPATE_REDIS_NO_PASSWORD', `Redis at ${redactUrl(this.config.url)} has no password, but SPATE_REDIS_PASSWORD is set; unset it, or configure requirepass on the server`)
+    }
+    await this.loadScript()
+  }
+
+  /**
+   * Whether Redis lets a client in without the password: its default user then takes any
+   * password, so a password set for it protects nothing and is probably meant for another Redis.
+   */
+  private async opensWithoutPassword (): Promise<boolean> {
+    const bare = createClient(clientOptions({ ...this.config, password: undefined })) as RedisClientType
+    try {
+      await firstConnect(bare)
+      return (await bare.ping()) === 'PONG'
+    } catch {
+      return false
+    } finally {
+      bare.destroy()
+    }
+  }
+
+  /** The one-line reason a first connection failed, from the reply's error code (its first word). */
+  private async explain (error: unknown): Promise<SpateError> {
+    const url = redactUrl(this.config.url)
+    const reason = (error as Error).message
+    const code = error instanceof ErrorReply ? reason.split(' ')[0] : undefined
+    if (code === 'WRONGPASS' || code === 'NOAUTH' || code === 'NOPERM') {
+      return new SpateError('SPATE_REDIS_AUTH', `Redis at ${url} refused the credentials (${reason}); check redis.username and SPATE_REDIS_PASSWORD`)
+    }
+    return new SpateError('SPATE_REDIS_UNREACHABLE', `cannot reach Redis at ${url} (${reason}); check redis.url and that Redis is running`)
+  }
+
+  /** Loads the merge script; Redis forgets scripts when it restarts, so writes call it again after an error. */
+  private async loadScript (): Promise<void> {
+    await (this.pool[0] as RedisClientType).scriptLoad(mergeScript)
+    this.scriptLoaded = true
+  }
+
+  /** The server's run id: it changes when Redis restarts, which may have lost recent writes. */
+  async runId (): Promise<string> {
+    const client = this.pool[0] as RedisClientType
+    const info = await client.info('server')
+    const line = info.split('\n').find((l) => l.startsWith('run_id:'))
+    return (line ?? '').slice('run_id:'.length).trim()
+  }
+
+  /** Whether Redis keeps an append-only file: without one a Redis crash loses what it held. */
+  async appendOnly (): Promise<boolean> {
+    const info = await (this.pool[0] as RedisClientType).info('persistence')
+    return info.split('\n').some((l) => l.trim() === 'aof_enabled:1')
   }
 
   async close (): Promise<void> {
@@ -130,7 +183,7 @@ export class RedisSink {
   async write (windows: readonly ClosedWindow[]): Promise<number> {
     if (windows.length === 0) return 0
     const writtenAt = Date.now()
-    const commands = windowCommands(windows, this.config.keyPrefix, this.extras, writtenAt)
+    const commands = windowCommands(windows, this.config.keyPrefix, this.extras, writtenAt, this.config.ttl)
     if (this.config.mode === 'naive') await this.writeNaive(commands)
     else await this.writePooled(commands)
     this.metrics.redisWrites.inc(commands.length)
@@ -152,27 +205,29 @@ export class RedisSink {
 
   private async sendPipeline (chunk: Command[]): Promise<void> {
     const client = this.pool[this.next++ % this.pool.length] as RedisClientType
+    if (!this.scriptLoaded) await this.loadScript()
     const started = performance.now()
     const pipeline = client.multi()
-    const ttl = this.config.ttl
-    for (const [key, fields] of chunk) {
-      pipeline.hSet(key, fields)
-      if (ttl > 0) pipeline.pExpire(key, ttl)
-    }
+    for (const command of chunk) addCommand(pipeline, command, this.config.ttl)
     await pipeline.execAsPipeline()
     this.metrics.redisPipeline.observe((performance.now() - started) / 1000)
   }
 
   private async writeNaive (commands: Command[]): Promise<void> {
-    for (const [key, fields] of commands) {
+    for (const command of commands) {
       await this.retry(async () => {
         const client = createClient(clientOptions(this.config))
         client.on('error', () => {})
         const started = performance.now()
         await client.connect()
         try {
-          await client.hSet(key, fields)
-          if (this.config.ttl > 0) await client.pExpire(key, this.config.ttl)
+          if (!this.scriptLoaded) {
+            await client.scriptLoad(mergeScript)
+            this.scriptLoaded = true
+          }
+          const pipeline = client.multi()
+          addCommand(pipeline, command, this.config.ttl)
+          await pipeline.execAsPipeline()
         } finally {
           await client.close()
         }
@@ -186,9 +241,32 @@ export class RedisSink {
       baseMs: 100,
       maxMs: 5000,
       onRetry: (error, attempt, retryInMs) => {
+        // A restarted Redis has forgotten the script.
+        this.scriptLoaded = false
         this.metrics.redisErrors.inc()
         this.log.warn('redis write failed; retrying', { error: error.message, attempt, retryInMs })
       },
     })
+  }
+}
+
+function addCommand (pipeline: { addCommand: (args: string[]) => unknown, hSet: (key: string, fields: Record<string, string>) => unknown, pExpire: (key: string, ms: number) => unknown }, command: Command, ttl: number): void {
+  if (command.kind === 'share') {
+    pipeline.addCommand(['EVALSHA', mergeScriptSha, '1', command.key, ...command.args])
+    return
+  }
+  pipeline.hSet(command.key, command.fields)
+  if (ttl > 0) pipeline.pExpire(command.key, ttl)
+}
+
+/** Connects within 10 s or fails with the first error (later reconnects are endless). */
+async function firstConnect (client: RedisClientType): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error('no answer within 10 s')), 10_000) })
+  const firstError = new Promise<never>((_resolve, reject) => client.once('error', reject))
+  try {
+    await Promise.race([client.connect(), timeout, firstError])
+  } finally {
+    clearTimeout(timer)
   }
 }

@@ -9,7 +9,7 @@
 // A window [start, start + size) closes once the watermark reaches its end; a record whose
 // window has closed is late and goes to the dead-letter topic.
 import type { Contribution } from '../logic/profiles.ts'
-import { mixSeq } from './seq-hash.ts'
+import { mixSeq } from '../../../contract/seq-hash.ts'
 
 export interface KeyAggregate {
   count: number

@@ -1,7 +1,7 @@
 // Prints what the TypeScript side of the contract computes, one JSON line per case, for
 // typescript_test.go to compare with the Go side byte for byte. Input: a JSON request on argv[2].
 import { message, type Schema } from '../../../../scripts/lib/messages.ts'
-import { mixSeq } from '../../../../processor/src/window/seq-hash.ts'
+import { mixSeq } from '../../../../contract/seq-hash.ts'
 
 interface Request { runId: string, keys: number, eventTime: number, seqs: number[], numbers: number[] }
 const req = JSON.parse(process.argv[2] as string) as Request

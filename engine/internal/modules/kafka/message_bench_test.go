@@ -11,7 +11,7 @@ import (
 func BenchmarkReadRequest(b *testing.B) {
 	for _, bench := range []struct{ name, js string }{
 		{"messages built in JS", `(() => { const messages = []; for (let i = 0; i < 500; i++) messages.push({key: "k" + i,
-			value: '{"runId":"bench","seq":' + i + ',"key":"k' + i + '","eventTime":1764646800123,"value":12.34,"source":"spate-k6","payload":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}'}); return {messages} })()`},
+			value: '{"runId":"bench","seq":' + i + ',"key":"k' + i + '","eventTime":1764646800123,"value":12.34,"source":"spate-load","payload":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}'}); return {messages} })()`},
 		{"generate basic", `({generate: {schema: "basic", runId: "bench", firstSeq: 0, count: 500, keys: 1000, eventTime: 1764646800123}})`},
 		{"generate medium", `({generate: {schema: "medium", runId: "bench", firstSeq: 0, count: 500, keys: 1000, eventTime: 1764646800123}})`},
 	} {

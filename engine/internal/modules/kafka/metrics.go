@@ -7,7 +7,7 @@ import (
 	"spate.local/engine/internal/modules"
 )
 
-// kafkaMetrics uses xk6-kafka's metric names and types so that dashboards and thresholds work
+// kafkaMetrics uses the k6 Kafka extension's metric names and types so that dashboards and thresholds work
 // with either.
 type kafkaMetrics struct {
 	writerMessages  *metrics.Metric

@@ -1,5 +1,5 @@
 // Package kafka is the JS module "k6/x/kafka": Kafka producer, consumer and topic admin for
-// spate's load scripts, built on franz-go. Its JS API is a compatible subset of xk6-kafka v2's,
+// spate's load scripts, built on franz-go. Its JS API is a compatible subset of the k6 Kafka extension's (v2),
 // plus a native message generator (produce({generate})) for rates JS cannot build messages at.
 package kafka
 

@@ -11,7 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
 
-// SASL mechanism names accepted in sasl.algorithm. Upstream xk6-kafka spells
+// SASL mechanism names accepted in sasl.algorithm. The upstream Kafka extension spells
 // them "sasl_plain" etc.; those spellings are accepted too so that upstream
 // scripts using its literal strings keep working.
 const (

@@ -1,5 +1,5 @@
 // Package redis is the JS module "k6/x/redis": a Redis client for load scripts with
-// xk6-redis's promise-based API (the subset spate uses and the common commands), written on
+// k6's Redis extension's promise-based API (the subset spate uses and the common commands), written on
 // its own RESP2 client. Its Go client (Shared, Client) is also what the k6/x/spate ledger uses.
 package redis
 
@@ -73,7 +73,7 @@ func (mi *moduleInstance) newClient(call sobek.ConstructorCall) *sobek.Object {
 type convert func(rt *sobek.Runtime, args []string, reply any) (sobek.Value, error)
 
 // command is a method sending name with its arguments (arrays flattened, as del(['a', 'b'])
-// and del('a', 'b') mean the same in xk6-redis). max -1 means any number.
+// and del('a', 'b') mean the same in k6's Redis extension). max -1 means any number.
 func (c *jsClient) command(name string, min, max int, conv convert) func(sobek.FunctionCall) sobek.Value {
 	return func(call sobek.FunctionCall) sobek.Value {
 		args, err := flatten(call.Arguments)
@@ -84,7 +84,7 @@ func (c *jsClient) command(name string, min, max int, conv convert) func(sobek.F
 	}
 }
 
-// set(key, value, expiration seconds): xk6-redis's signature; 0 or nothing means no expiry.
+// set(key, value, expiration seconds): k6's Redis extension's signature; 0 or nothing means no expiry.
 func (c *jsClient) set(call sobek.FunctionCall) sobek.Value {
 	args, err := flatten(call.Arguments)
 	if err == nil && (len(args) < 2 || len(args) > 3) {
@@ -173,7 +173,7 @@ func asBoolean(rt *sobek.Runtime, _ []string, reply any) (sobek.Value, error) {
 	return rt.ToValue(n == 1), nil
 }
 
-// asGet rejects a missing key or field, as xk6-redis's get and hget do.
+// asGet rejects a missing key or field, as k6's Redis extension's get and hget do.
 func asGet(rt *sobek.Runtime, args []string, reply any) (sobek.Value, error) {
 	if reply == nil {
 		if len(args) == 2 {

@@ -32,7 +32,9 @@ func TestJSClientAgainstRedis(t *testing.T) {
 		{"hset resolves with the fields added", `client.hset(key + ":h", "name", "spate")`, "1"},
 		{"hgetall resolves with an object of strings", `client.hgetall(key + ":h").then(h => JSON.stringify(h))`, `{"count":"507","name":"spate"}`},
 		{"hgetall of a missing key is an empty object", `client.hgetall(key + ":none").then(h => JSON.stringify(h))`, `{}`},
-		{"sendCommand resolves with arrays as SCAN returns them", `client.sendCommand("SCAN", 0, "MATCH", key + ":h", "COUNT", 100000).then(r => Array.isArray(r) && Array.isArray(r[1]) && r[1].join())`, key + ":h"},
+		// HSCAN of a two-field hash answers in one reply whatever else the shared Redis holds
+		// (a SCAN of the whole keyspace would need to follow the cursor).
+		{"sendCommand resolves with nested arrays as HSCAN returns them", `client.sendCommand("HSCAN", key + ":h", 0).then(r => Array.isArray(r) && r[0] === "0" && Array.isArray(r[1]) && r[1].join())`, "count,507,name,spate"},
 		{"sendCommand resolves with null for a missing value", `client.sendCommand("GET", key + ":none").then(r => r === null)`, "true"},
 		{"sendCommand passes numbers as JS writes them", `client.sendCommand("HINCRBYFLOAT", key + ":h", "f", 0.5).then(() => client.hget(key + ":h", "f"))`, "0.5"},
 		{"del resolves with the count deleted", `client.del(key + ":s")`, "1"},

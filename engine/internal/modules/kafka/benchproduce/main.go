@@ -65,7 +65,7 @@ var profile *os.File
 const basicMessage = `function message(seq, eventTime) {
 	const key = "k" + (seq % 1000)
 	const value = (Math.imul(seq, 2654435761) >>> 0) % 10000 / 100
-	return { key, value: '{"runId":"bench","seq":' + seq + ',"key":"' + key + '","eventTime":' + eventTime + ',"value":' + value + ',"source":"spate-k6","payload":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}' }
+	return { key, value: '{"runId":"bench","seq":' + seq + ',"key":"' + key + '","eventTime":' + eventTime + ',"value":' + value + ',"source":"spate-load","payload":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}' }
 }`
 
 func run(brokers, topic string, partitions int, records int64, vus, producers, batch int, schema, call string) error {

@@ -1,0 +1,166 @@
+// One micro-batch: decode -> window -> Redis -> dead letters -> checkpoint.
+//
+//   1. each record of an owned partition at or past the partition's next offset is decoded and
+//      run through the logic profile into its window, or becomes a dead letter (bad input, or
+//      late); records below the next offset are already reflected in the state or in Redis;
+//   2. windows the watermark (or the idle timeout) has passed are written to Redis, after any
+//      window an earlier Redis process may have lost is written again (sink/unconfirmed.ts);
+//   3. dead letters are produced to the dead-letter topic (acks=all);
+//   4. partitions whose checkpoint interval elapsed are checkpointed to S3; the caller commits
+//      the same offsets to the group.
+// Nothing is checkpointed before its effects are written, so a crash anywhere replays from the
+// last checkpoint and rewrites the same values: exactly-once results in Redis.
+import type { ProcessorConfig } from '../config/types.ts'
+import type { SourceRecord } from '../consume/group-consumer.ts'
+import { DeadLetter, decode } from '../decode/record.ts'
+import type { Logic } from '../logic/profiles.ts'
+import type { Logger } from '../log.ts'
+import type { ProcessorMetrics } from '../metrics/metrics.ts'
+import { retry } from '../retry.ts'
+import type { RedisSink } from '../sink/redis-sink.ts'
+import { sortUnconfirmed } from '../sink/unconfirmed.ts'
+import type { ClosedWindow } from '../window/partition-windows.ts'
+import type { DeadLetterOut, DeadLetters } from './dead-letters.ts'
+import type { Ownership } from './ownership.ts'
+
+export interface BatchTotals { consumed: number, processed: number, deadLettered: number, windows: number, checkpoints: number, rewritten: number }
+
+export interface BatchResult {
+  processed: number
+  deadLetters: number
+  windowsClosed: number
+  /** Offsets checkpointed in this batch, to commit to the group. */
+  checkpointed: Array<{ partition: number, offset: bigint }>
+}
+
+export class BatchStep {
+  private readonly config: ProcessorConfig
+  private readonly log: Logger
+  private readonly metrics: ProcessorMetrics
+  private readonly logic: Logic
+  private readonly sink: RedisSink
+  private readonly deadLetters: DeadLetters
+  private readonly ownership: Ownership
+  private readonly highWatermarks: ReadonlyMap<number, bigint>
+  private readonly isAssigned: (partition: number) => boolean
+
+  constructor (options: { config: ProcessorConfig, log: Logger, metrics: ProcessorMetrics, logic: Logic, sink: RedisSink, deadLetters: DeadLetters, ownership: Ownership, highWatermarks: ReadonlyMap<number, bigint>, isAssigned: (partition: number) => boolean }) {
+    this.config = options.config
+    this.log = options.log
+    this.metrics = options.metrics
+    this.logic = options.logic
+    this.sink = options.sink
+    this.deadLetters = options.deadLetters
+    this.ownership = options.ownership
+    this.highWatermarks = options.highWatermarks
+    this.isAssigned = options.isAssigned
+  }
+
+  async run (batch: readonly SourceRecord[], force = false): Promise<BatchResult> {
+    const { valueField, idleTimeout, size } = this.config.window
+    const deadLetters: DeadLetterOut[] = []
+    let processed = 0
+    let late = 0
+
+    for (const message of batch) {
+      // Fetched before a rebalance moved the partition away: its new owner reads it again.
+      if (!this.isAssigned(message.partition)) continue
+      const owned = this.ownership.partitions.get(message.partition) ?? await this.ownership.claim(message.partition)
+      if (!owned || owned.fenced) continue
+      const state = owned.windows
+      if (message.offset < state.nextOffset) continue
+      state.nextOffset = message.offset + 1n
+      state.lastRecordAt = Date.now()
+      owned.dirty = true
+      const decoded = decode(message.value, message.key, valueField, this.config.kafka.maxRecordBytes)
+      if (decoded instanceof DeadLetter) {
+        deadLetters.push({ source: message, letter: decoded })
+        continue
+      }
+      const contribution = this.logic.apply(decoded)
+      if (contribution instanceof DeadLetter) {
+        deadLetters.push({ source: message, letter: contribution })
+        continue
+      }
+      if (state.add(decoded.key, decoded.eventTime, decoded.runId, decoded.seq, contribution)) {
+        processed++
+      } else {
+        late++
+        deadLetters.push({ source: message, letter: new DeadLetter('late', `window ${decoded.eventTime - (decoded.eventTime % size)} closed at watermark ${state.watermark}`) })
+      }
+    }
+
+    // Read after the records: a batch that took long must not look less idle than it is.
+    const now = Date.now()
+    const closed: ClosedWindow[] = []
+    const urgent = new Set<number>()
+    let openWindows = 0
+    for (const [partition, owned] of this.ownership.partitions) {
+      if (owned.fenced) continue
+      const highWatermark = this.highWatermarks.get(partition)
+      // Buffered records lie below the high watermark, so this also means nothing is pending.
+      const caughtUp = highWatermark !== undefined && owned.windows.nextOffset >= highWatermark
+      if (owned.windows.advanceIfIdle(now, idleTimeout, caughtUp)) urgent.add(partition)
+      const done = owned.windows.takeClosed()
+      if (done.length > 0) {
+        owned.dirty = true
+        closed.push(...done)
+      }
+      openWindows += owned.windows.openWindows
+    }
+    this.metrics.openWindows.set(openWindows)
+
+    await this.writeWindows(closed)
+    await this.deadLetters.send(deadLetters)
+    const checkpointed = await this.ownership.checkpointDue(now, urgent, force)
+
+    if (batch.length > 0) {
+      const topic = this.config.kafka.topic
+      this.metrics.consumed.inc({ topic }, batch.length)
+      this.metrics.processed.inc({ topic }, processed)
+      if (late > 0) this.metrics.late.inc({ topic }, late)
+      this.metrics.batchRecords.observe(batch.length)
+    }
+    return { processed, deadLetters: deadLetters.length, windowsClosed: closed.length, checkpointed }
+  }
+
+  /**
+   * Writes the closed windows after rewriting those an earlier Redis process may have lost, and
+   * keeps them unconfirmed until Redis has run confirmAfter past the write.
+   */
+  private async writeWindows (closed: ClosedWindow[]): Promise<void> {
+    const owned = [...this.ownership.partitions.values()].filter((p) => !p.fenced)
+    if (closed.length === 0 && owned.every((p) => p.unconfirmed.length === 0)) return
+    const runId = await retry(() => this.sink.runId(), {
+      baseMs: 100,
+      maxMs: 2000,
+      onRetry: (error, attempt, retryInMs) => this.log.warn('reading the Redis run id failed; retrying', { error: error.message, attempt, retryInMs }),
+    })
+    const checkedAt = Date.now()
+    const rewrite: ClosedWindow[] = []
+    for (const partition of owned) {
+      const sorted = sortUnconfirmed(partition.unconfirmed, runId, checkedAt, this.config.redis.confirmAfter)
+      partition.unconfirmed = sorted.keep
+      for (const entry of sorted.rewrite) {
+        rewrite.push(entry.window)
+        partition.unconfirmed.push({ redisRunId: runId, writtenAt: checkedAt, window: entry.window })
+      }
+    }
+    if (rewrite.length > 0) {
+      this.log.warn('Redis restarted since these windows were written; writing them again', { windows: rewrite.length })
+      await this.sink.write(rewrite)
+      this.metrics.windowsRewritten.inc(rewrite.length)
+    }
+    if (closed.length === 0) return
+    const started = performance.now()
+    const writtenAt = await this.sink.write(closed)
+    this.metrics.windowFlush.observe((performance.now() - started) / 1000)
+    this.metrics.windowsClosed.inc(closed.length)
+    for (const window of closed) {
+      this.ownership.partitions.get(window.partition)?.unconfirmed.push({ redisRunId: runId, writtenAt: checkedAt, window })
+      for (const agg of window.keys.values()) {
+        this.metrics.endToEndLatency.observe((writtenAt - agg.eventTimeSum / agg.count) / 1000, agg.count)
+      }
+    }
+  }
+}
