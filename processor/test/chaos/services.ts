@@ -22,8 +22,10 @@ export class OwnStack {
     return new OwnStack(runDir, {
       SPATE_RUN_DIR: runDir,
       SPATE_REDIS_PORT: String(await freePort()),
+      SPATE_REDIS_TLS_PORT: String(await freePort()),
       SPATE_KAFKA_PORT: String(await freePort()),
       SPATE_KAFKA_CONTROLLER_PORT: String(await freePort()),
+      SPATE_KAFKA_SASL_SSL_PORT: String(await freePort()),
     })
   }
 
