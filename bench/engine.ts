@@ -9,7 +9,8 @@
 //      share of iterations started within 10 ms of schedule;
 //   3. memory: peak RSS with 1 and with BENCH_MANY_VUS VUs of the load scripts (RSS per VU);
 //   4. soak: RSS every 10 s through a steady run of BENCH_SOAK_SECONDS (default 1800) at
-//      BENCH_SOAK_RATE messages/s: flat means within 10% after the first minute.
+//      BENCH_SOAK_RATE messages/s with a fixed pool of BENCH_SOAK_VUS VUs: flat means within 10%
+//      after the first minute.
 // BENCH_SECTIONS picks sections (default produce,rate,memory; add soak for the 30-minute run).
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -178,18 +179,26 @@ if (SECTIONS.has('memory')) {
 }
 
 if (SECTIONS.has('soak')) {
-  log(`steady run of ${SOAK_SECONDS} s at ${fmt(SOAK_RATE)} messages/s, RSS every 10 s`)
-  const soak = await measure('spate', ['run', '--quiet', '--no-summary', 'scripts/steady.ts'], {
-    SPATE_TOPIC: unique('bench-soak'), SPATE_RATE: String(SOAK_RATE), SPATE_BATCH: '100', SPATE_DURATION: `${SOAK_SECONDS}s`, SPATE_VERIFY: 'off', SPATE_THRESHOLDS: 'smoke', SPATE_KAFKA_BROKERS: brokers,
+  // A fixed VU pool (BENCH_SOAK_VUS pre-allocated, no growth), so the figure is the engine's own
+  // memory over time and not the pool growing when a loaded machine slows the produce calls.
+  const vus = Number(process.env.BENCH_SOAK_VUS ?? 100)
+  const dir = await mkdtemp(join(tmpdir(), 'spate-bench-'))
+  log(`steady run of ${SOAK_SECONDS} s at ${fmt(SOAK_RATE)} messages/s with ${vus} VUs, RSS every 10 s`)
+  const soak = await measure('spate', ['run', '--quiet', '--no-summary', '--summary-export', join(dir, 'summary.json'), 'scripts/steady.ts'], {
+    SPATE_TOPIC: unique('bench-soak'), SPATE_RATE: String(SOAK_RATE), SPATE_BATCH: '100', SPATE_DURATION: `${SOAK_SECONDS}s`, SPATE_VERIFY: 'off', SPATE_THRESHOLDS: 'smoke', SPATE_KAFKA_BROKERS: brokers, SPATE_MAX_VUS: String(vus),
   }, 10_000)
+  const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as { metrics: Record<string, Record<string, number>> }
   const after = soak.rss.filter(([t]) => t >= 60)
   const first = after[0]?.[1] ?? NaN
   const peak = Math.max(...after.map(([, kib]) => kib))
   const last = after[after.length - 1]?.[1] ?? NaN
   const growth = (peak - first) / first
-  log(`  RSS at 1 min ${fmt(first / 1024)} MiB, peak after ${fmt(peak / 1024)} MiB, at the end ${fmt(last / 1024)} MiB (exit ${soak.code})`)
-  lines.push(`**Memory over a steady run** (${fmt(SOAK_RATE)} messages/s for ${SOAK_SECONDS} s, RSS sampled every 10 s):`, '',
+  const produced = summary.metrics.kafka_writer_message_count?.count ?? NaN
+  const dropped = summary.metrics.dropped_iterations?.count ?? NaN
+  log(`  RSS at 1 min ${fmt(first / 1024)} MiB, peak after ${fmt(peak / 1024)} MiB, at the end ${fmt(last / 1024)} MiB; ${fmt(produced)} messages, ${fmt(dropped)} dropped iterations (exit ${soak.code})`)
+  lines.push(`**Memory over a steady run** (${fmt(SOAK_RATE)} messages/s for ${SOAK_SECONDS} s, ${vus} VUs, RSS sampled every 10 s; ${fmt(produced)} messages produced):`, '',
     '| RSS at 1 min | peak after 1 min | at the end | growth after 1 min |', '|---:|---:|---:|---:|',
-    `| ${(first / 1024).toFixed(1)} MiB | ${(peak / 1024).toFixed(1)} MiB | ${(last / 1024).toFixed(1)} MiB | ${(growth * 100).toFixed(1)}% (flat: < 10%) |`, '')
+    `| ${(first / 1024).toFixed(1)} MiB | ${(peak / 1024).toFixed(1)} MiB | ${(last / 1024).toFixed(1)} MiB | ${(growth * 100).toFixed(1)}% (flat: < 10%) |`, '',
+    'RSS over the run (minutes: MiB): ' + soak.rss.filter((_, i) => i % 12 === 0).map(([t, kib]) => `${(t / 60).toFixed(0)}: ${(kib / 1024).toFixed(0)}`).join(', '), '')
 }
 process.stdout.write(lines.join('\n') + '\n')
