@@ -2,10 +2,13 @@
 # Installs or builds every tool spate runs, pinned by build/versions.env, cached under $SPATE_CACHE
 # (default ~/.cache/spate), idempotent: a tool already built at its pinned version is reused.
 #
-#   build/toolchain.sh [all|task|k6|kafka|minio|debian|node]...   (default: all)
-#   build/toolchain.sh env     prints the environment that puts the tools on PATH
+#   build/toolchain.sh [target...]    (default: all)
+#     tools:    task k6 kafka versitygw debian chromium node
+#     commands: main (what `npm start` needs), test (what `npm test` needs), all
+#   build/toolchain.sh env            prints the environment that puts the tools on PATH
 #
-# Each tool lives in its own versioned directory and is linked into $SPATE_CACHE/bin.
+# The targets install in parallel: downloads overlap with the Go builds, which matters on a
+# 2-core machine. Each tool lives in its own versioned directory and is linked into $SPATE_CACHE/bin.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -35,14 +38,14 @@ ensure_task() {
   link "$dir/task"
 }
 
-ensure_minio() {
-  local dir="$SPATE_CACHE/minio-$MINIO_VERSION"
-  if [ ! -x "$dir/minio" ]; then
+ensure_versitygw() {
+  local dir="$SPATE_CACHE/versitygw-$VERSITYGW_VERSION"
+  if [ ! -x "$dir/versitygw" ]; then
     need_go
-    step "building MinIO $MINIO_VERSION (first run only, several minutes on 2 cores)"
-    go_install "$dir" "github.com/minio/minio@$MINIO_VERSION" "minio-$MINIO_VERSION"
+    step "building versitygw $VERSITYGW_VERSION, the S3 server (first run only, about 3 minutes on 2 cores)"
+    go_install "$dir" "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION" "versitygw-$VERSITYGW_VERSION"
   fi
-  link "$dir/minio"
+  link "$dir/versitygw"
 }
 
 # k6's cache key covers the pinned versions and spate's own extension source, so editing
@@ -110,14 +113,27 @@ ensure_debian() {
   command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
   command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
-  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] && return 0
   # shellcheck disable=SC2206
   local pkgs=($DEBIAN_PACKAGES)
+  apt_install "${missing[*]}" "${pkgs[@]}"
+}
+
+# Chromium only for `npm test` (the run report's test opens the report in it); `npm start` skips it.
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  # shellcheck disable=SC2206
+  local pkgs=($DEBIAN_TEST_PACKAGES)
+  apt_install chromium "${pkgs[@]}"
+}
+
+apt_install() { # apt_install <what is missing> <package...>
+  local missing=$1; shift
+  local pkgs=("$@")
   command -v apt-get >/dev/null 2>&1 \
-    || fail "missing ${missing[*]} and this is not a Debian system; install ${pkgs[*]} with your package manager"
+    || fail "missing $missing and this is not a Debian system; install ${pkgs[*]} with your package manager"
   [ "$(id -u)" -eq 0 ] \
-    || fail "missing ${missing[*]}; install them as root: sudo apt-get install ${pkgs[*]}"
+    || fail "missing $missing; install them as root: sudo apt-get install ${pkgs[*]}"
   step "installing ${pkgs[*]} from Debian (first run only)"
   # Keep the packages' init scripts from starting system-wide services on the default ports:
   # spate starts its own instances on 127.0.0.1.
@@ -125,8 +141,13 @@ ensure_debian() {
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && placed=1
   fi
-  with_progress "apt-get update" "$SPATE_CACHE/logs/apt-update.log" apt-get update
-  with_progress "apt-get install" "$SPATE_CACHE/logs/apt-install.log" \
+  # One apt-get update per toolchain run, however many targets install packages (they hold the
+  # same lock, see main).
+  if [ ! -f "$SPATE_CACHE/locks/apt-updated.$RUN_ID" ]; then
+    with_progress "apt-get update" "$SPATE_CACHE/logs/apt-update.log" apt-get update
+    touch "$SPATE_CACHE/locks/apt-updated.$RUN_ID"
+  fi
+  with_progress "apt-get install ${pkgs[*]}" "$SPATE_CACHE/logs/apt-install-${pkgs[0]}.log" \
     env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${pkgs[@]}"
   [ $placed -eq 1 ] && rm -f "$policy"
   return 0
@@ -155,18 +176,62 @@ print_env() {
   echo "export K6_AUTO_EXTENSION_RESOLUTION=false"
 }
 
+# locked <lock> <command...>: another clone or CI run may install the same tool at the same
+# moment; one installs, the others wait, then find it installed.
+locked() {
+  local lock="$SPATE_CACHE/locks/$1"; shift
+  (
+    exec 9>"$lock"
+    if ! flock -n 9; then
+      step "waiting for another clone's install of ${lock##*/} to finish"
+      flock 9
+    fi
+    "$@"
+  )
+}
+
+ensure_each() { local t; for t in "$@"; do "ensure_$t"; done; }
+
+# The tools behind each command: `npm start` needs no browser, `npm test` does.
+targets_of() {
+  case "$1" in
+    main) echo "node debian kafka versitygw k6" ;;
+    test) echo "node debian chromium kafka versitygw k6" ;;
+    all) echo "node debian chromium task kafka versitygw k6" ;;
+    task|k6|kafka|versitygw|debian|chromium|node) echo "$1" ;;
+    *) fail "unknown toolchain target '$1'; use one of: main test all task k6 kafka versitygw debian chromium node env" ;;
+  esac
+}
+
 main() {
-  local targets=("$@")
-  [ ${#targets[@]} -eq 0 ] && targets=(all)
-  local t start=$SECONDS
-  for t in "${targets[@]}"; do
-    case "$t" in
-      all) ensure_node; ensure_debian; ensure_task; ensure_kafka; ensure_k6; ensure_minio ;;
-      task|k6|kafka|minio|debian|node) "ensure_$t" ;;
-      env) print_env; return 0 ;;
-      *) fail "unknown toolchain target '$t'; use one of: all task k6 kafka minio debian node env" ;;
-    esac
+  [ "${1:-}" = env ] && { print_env; return 0; }
+  [ $# -eq 0 ] && set -- all
+  local t want=() start=$SECONDS
+  for t in "$@"; do
+    # shellcheck disable=SC2207
+    want+=($(targets_of "$t"))
   done
+  need_cmd flock "install util-linux (Debian: apt-get install util-linux)"
+  mkdir -p "$SPATE_CACHE/locks"
+  RUN_ID=$$
+  # Targets that share a lock (Debian packages share dpkg's) run one after the other in one job.
+  local -A jobs=()
+  local order=() lock
+  for t in "${want[@]}"; do
+    case "$t" in debian|chromium) lock=apt ;; *) lock=$t ;; esac
+    [[ " ${jobs[$lock]:-} " == *" $t "* ]] && continue
+    [ -n "${jobs[$lock]:-}" ] || order+=("$lock")
+    jobs[$lock]="${jobs[$lock]:-} $t"
+  done
+  local pids=() names=() failed=() i
+  for lock in "${order[@]}"; do
+    # shellcheck disable=SC2086
+    locked "$lock" ensure_each ${jobs[$lock]} &
+    pids+=($!) names+=("${jobs[$lock]# }")
+  done
+  for i in "${!pids[@]}"; do wait "${pids[i]}" || failed+=("${names[i]}"); done
+  rm -f "$SPATE_CACHE/locks/apt-updated.$RUN_ID"
+  [ ${#failed[@]} -eq 0 ] || fail "could not install ${failed[*]} (the lines above say why); run build/toolchain.sh ${failed[*]} again after fixing it"
   step "toolchain ready in $((SECONDS - start)) s (cache: $SPATE_CACHE)"
 }
 

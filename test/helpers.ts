@@ -134,8 +134,10 @@ export async function isolatedStack (t: TestContext): Promise<{ runDir: string, 
   const env = {
     SPATE_RUN_DIR: runDir,
     SPATE_REDIS_PORT: String(await freePort()),
+    SPATE_REDIS_TLS_PORT: String(await freePort()),
     SPATE_KAFKA_PORT: String(await freePort()),
     SPATE_KAFKA_CONTROLLER_PORT: String(await freePort()),
+    SPATE_KAFKA_SASL_SSL_PORT: String(await freePort()),
   }
   t.after(async () => {
     await run(join(root, 'stack', 'stack.sh'), ['down'], { env })

@@ -1,22 +1,15 @@
-// The committed dashboards: generated from the code, valid against Grafana's dashboard JSON
-// schema, and clean under the dashboard lint rules. (Their queries are proven against real
-// Prometheus data in queries.test.ts.)
+// The committed dashboards: generated from the code, valid against Grafana's dashboard schema
+// (generated from @grafana/grafana-foundation-sdk's types, grafana-schema.ts), and clean under the
+// dashboard lint rules. (Their queries are proven against real Prometheus data in queries.test.ts.)
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { Ajv, type ValidateFunction } from 'ajv'
 import { dashboards, dashboardsDir, render } from '../../dashboards/src/index.ts'
 import { lint, lintRaw, readLintConfig, type DashboardJson } from '../../dashboards/src/lint.ts'
 import { root, run } from '../helpers.ts'
-
-/** Grafana's JSON schemas (draft-07, from grafana-foundation-sdk), kept outside the repository. */
-function schemaDir (): string {
-  const candidates = [process.env.SPATE_GRAFANA_SCHEMA_DIR, join(root, '..', 'shared', 'reference', 'grafana'), '/work/shared/reference/grafana']
-  const found = candidates.find((dir) => dir !== undefined && existsSync(join(dir, 'dashboard.jsonschema.json')))
-  if (!found) throw new Error(`Grafana's dashboard JSON schemas not found in ${candidates.filter(Boolean).join(' or ')}; set SPATE_GRAFANA_SCHEMA_DIR to the folder with dashboard.jsonschema.json`)
-  return found
-}
+import { sdkSchemas } from './grafana-schema.ts'
 
 function committed (file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(dashboardsDir, file), 'utf8')) as Record<string, unknown>
@@ -30,20 +23,22 @@ function stored (dashboard: Record<string, unknown>): Record<string, unknown> {
 
 interface Validators { dashboard: ValidateFunction, stat: ValidateFunction, timeseriesOptions: ValidateFunction, timeseriesField: ValidateFunction, prometheus: ValidateFunction }
 
+/** Grafana's schemas, generated from the types of @grafana/grafana-foundation-sdk (see grafana-schema.ts). */
 function validators (): Validators {
-  const dir = schemaDir()
-  const load = (name: string) => JSON.parse(readFileSync(join(dir, `${name}.jsonschema.json`), 'utf8')) as { definitions: Record<string, unknown> }
+  const [dashboard, stat, timeseriesOptions, timeseriesField, prometheus] = sdkSchemas([
+    { module: 'dashboard', name: 'Dashboard' },
+    { module: 'stat', name: 'Options' },
+    { module: 'timeseries', name: 'Options' },
+    { module: 'timeseries', name: 'FieldConfig' },
+    { module: 'prometheus', name: 'Dataquery' },
+  ])
   const ajv = new Ajv({ allErrors: true, strict: false })
-  const part = (name: string, definition: string) => {
-    const schema = load(name)
-    return ajv.compile({ $schema: 'http://json-schema.org/draft-07/schema#', definitions: schema.definitions, $ref: `#/definitions/${definition}` })
-  }
   return {
-    dashboard: ajv.compile(load('dashboard')),
-    stat: part('stat', 'Options'),
-    timeseriesOptions: part('timeseries', 'Options'),
-    timeseriesField: part('timeseries', 'FieldConfig'),
-    prometheus: ajv.compile(load('prometheus')),
+    dashboard: ajv.compile(dashboard!),
+    stat: ajv.compile(stat!),
+    timeseriesOptions: ajv.compile(timeseriesOptions!),
+    timeseriesField: ajv.compile(timeseriesField!),
+    prometheus: ajv.compile(prometheus!),
   }
 }
 
