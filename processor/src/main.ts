@@ -34,14 +34,14 @@ async function main (): Promise<void> {
   const metrics = new ProcessorMetrics()
   metrics.zero(config.kafka.topic)
   const pipeline = new Pipeline(config, log, metrics, (error) => {
-    log.error('pipeline failed; exiting so that a restart resumes from the last checkpoint', { error: describe(error, config) })
+    log.error('pipeline failed; exiting so that a restart resumes from the last checkpoint', { error: describe(error, config), code: error instanceof SpateError ? error.code : 'SPATE_INTERNAL' })
     process.exit(1)
   })
   let server
   try {
     server = await startMetricsServer({ host: config.metrics.host, port: config.metrics.port, registry: metrics.registry, ready: () => pipeline.isReady })
   } catch (error) {
-    fatal(`cannot listen on ${config.metrics.host}:${config.metrics.port} for /metrics (${(error as Error).message}); set metrics.port`)
+    fatal(describe(new SpateError('SPATE_METRICS_PORT', `cannot listen on ${config.metrics.host}:${config.metrics.port} for /metrics (${(error as Error).message}); set metrics.port`)))
   }
   log.info('starting', {
     instance: pipeline.instanceId,

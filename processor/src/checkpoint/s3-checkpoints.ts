@@ -1,4 +1,4 @@
-// Partition checkpoints on S3 (MinIO locally).
+// Partition checkpoints on S3 (versitygw locally).
 //
 // Each checkpoint is a new object <prefix>/<group>/<topic>/<partition>/<seq>.json, created with
 // If-None-Match: * so that the sequence number is a fencing token: of two instances that both
@@ -61,7 +61,7 @@ export class S3Checkpoints {
       service: 's3',
       retries: 2,
     })
-    // Path-style URLs for a configured endpoint (MinIO and most S3-compatible servers),
+    // Path-style URLs for a configured endpoint (versitygw and most S3-compatible servers),
     // virtual-hosted style for AWS itself.
     this.base = s3.endpoint ? `${s3.endpoint}/${s3.bucket}` : `https://${s3.bucket}.s3.${s3.region}.amazonaws.com`
     this.keyBase = [s3.prefix, config.kafka.groupId, config.kafka.topic].filter(Boolean).join('/')

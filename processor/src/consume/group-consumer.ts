@@ -130,6 +130,7 @@ export class GroupConsumer {
 
   async start (handlers: ConsumerHandlers): Promise<void> {
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      if (this.paused) this.apply()
       handlers.onAssigned([...(event.payload.memberAssignment[this.topic] ?? [])].sort((a, b) => a - b))
     })
     // kafkajs restarts the consumer after retriable failures (a broker restart); when it does
@@ -160,13 +161,26 @@ export class GroupConsumer {
   pause (): void {
     if (this.paused) return
     this.paused = true
-    this.consumer.pause([{ topic: this.topic }])
+    this.apply()
   }
 
   resume (): void {
     if (!this.paused) return
     this.paused = false
-    this.consumer.resume([{ topic: this.topic }])
+    this.apply()
+  }
+
+  /**
+   * kafkajs refuses pause and resume while it restarts the consumer (a broker restart); it
+   * fetches nothing then anyway, and the state is applied again when the group is rejoined.
+   */
+  private apply (): void {
+    try {
+      if (this.paused) this.consumer.pause([{ topic: this.topic }])
+      else this.consumer.resume([{ topic: this.topic }])
+    } catch {
+      // Applied again on the next GROUP_JOIN.
+    }
   }
 
   async commit (offsets: Array<{ partition: number, offset: bigint }>): Promise<void> {

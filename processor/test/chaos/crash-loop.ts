@@ -9,7 +9,7 @@ import { createClient } from 'redis'
 import { mixSeq } from '../../../contract/seq-hash.ts'
 import { ledgerPattern, windowKey } from '../../../contract/sink-keys.ts'
 import { freePort, root, stack, uniqueName } from '../../../test/helpers.ts'
-import { OwnS3, OwnStack } from './services.ts'
+import { OwnStack } from './services.ts'
 
 export type FaultKind = 'processor kill -9' | 'redis kill -9' | 'broker restart' | 's3 outage' | 'kill -9 after the last record' | 'SIGTERM after the last record'
 
@@ -133,8 +133,8 @@ export async function runChaos (options: ChaosOptions): Promise<ChaosResult> {
     const needsBroker = options.faults.includes('broker restart')
     if (needsBroker) await own.up('kafka')
     const brokers = needsBroker ? own.kafkaBrokers : stack.kafkaBrokers()
-    const s3 = options.faults.includes('s3 outage') ? await OwnS3.create() : undefined
-    if (s3) cleanups.push(() => s3.remove())
+    const ownS3 = options.faults.includes('s3 outage')
+    if (ownS3) await own.up('s3')
 
     const name = uniqueName('chaos')
     const topic = `${name}-in`
@@ -163,7 +163,7 @@ export async function runChaos (options: ChaosOptions): Promise<ChaosResult> {
     await producer.close()
     say(`produced ${records.length} records in ${Math.round((Date.now() - started) / 1000)} s`)
 
-    const env: NodeJS.ProcessEnv = { ...process.env, SPATE_KAFKA_BROKERS: brokers.join(','), SPATE_REDIS_URL: own.redisUrl, ...(s3?.env ?? {}) }
+    const env: NodeJS.ProcessEnv = { ...process.env, SPATE_KAFKA_BROKERS: brokers.join(','), SPATE_REDIS_URL: own.redisUrl, ...(ownS3 ? await own.s3Env() : {}) }
     const args = [
       `--kafka.topic=${topic}`, `--kafka.dlqTopic=${dlqTopic}`, `--kafka.groupId=${name}-group`, `--redis.keyPrefix=${name}`, `--s3.prefix=chaos/${name}`,
       '--log.reportInterval=0', '--batch.maxRecords=5000', '--checkpoint.interval=300ms', '--window.allowedLateness=1s', '--window.idleTimeout=2s',
@@ -258,9 +258,9 @@ export async function runChaos (options: ChaosOptions): Promise<ChaosResult> {
           since = Date.now()
           break
         case 's3 outage':
-          await s3?.stop()
+          await own.kill('s3', 'SIGKILL')
           await sleep(options.s3OutageMs)
-          await s3?.start()
+          await own.up('s3')
           since = Date.now()
           break
       }
