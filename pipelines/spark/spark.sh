@@ -8,6 +8,7 @@
 #   pipelines/spark/spark.sh stop  [--name N]
 #   pipelines/spark/spark.sh status
 #
+# --partitions N (default 12) creates the topic with N partitions when it does not exist.
 # Job flags: --config --topic --brokers --redis-url --key-pattern --mode pooled|naive
 # --fault none|drop-partition|double-write --checkpoint --starting-offsets --window --watermark
 # --trigger --max-offsets-per-trigger --ui-port --stats-key (python job.py --help).
@@ -28,7 +29,7 @@ recorded_pid() {
 }
 
 job_env() {
-  "$SPATE_ROOT/build/toolchain.sh" spark >&2
+  "$SPATE_ROOT/build/toolchain.sh" spark kafka >&2
   local spark="$SPATE_CACHE/spark"
   SPATE_SPARK_JARS=$(find "$spark/jars" -name '*.jar' | LC_ALL=C sort | paste -sd, -)
   export SPATE_SPARK_JARS
@@ -37,8 +38,31 @@ job_env() {
   PYTHON="$spark/venv/bin/python"
 }
 
+# Spark's Kafka source fails on a topic that does not exist yet: create it first (idempotent).
+ensure_topic() { # ensure_topic <topic> <partitions>
+  local brokers=${SPATE_KAFKA_BROKERS:-127.0.0.1:19092}
+  java -cp "$SPATE_CACHE/kafka/libs/*" org.apache.kafka.tools.TopicCommand --bootstrap-server "$brokers" \
+    --create --if-not-exists --topic "$1" --partitions "$2" --replication-factor 1 >/dev/null \
+    || fail "could not create topic $1 on $brokers; is Kafka up (task up)?"
+}
+
+# job_topic reads --topic and --partitions from the job flags (the config's topic otherwise).
+job_topic() {
+  TOPIC=$(awk '/^  topic:/ {print $2}' "$HERE/config.yaml") PARTITIONS=12 JOB_ARGS=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --topic) TOPIC=$2; JOB_ARGS+=("$1" "$2"); shift 2 ;;
+      --partitions) PARTITIONS=$2; shift 2 ;;
+      *) JOB_ARGS+=("$1"); shift ;;
+    esac
+  done
+}
+
 cmd_run() {
   job_env
+  job_topic "$@"
+  ensure_topic "$TOPIC" "$PARTITIONS"
+  set -- "${JOB_ARGS[@]}"
   cd "$SPATE_ROOT"
   exec "$PYTHON" "$HERE/job.py" "$@"
 }
@@ -50,6 +74,9 @@ cmd_start() {
     fail "$name already runs (pid $pid); stop it first: pipelines/spark/spark.sh stop${name#spark}"
   fi
   job_env
+  job_topic "$@"
+  ensure_topic "$TOPIC" "$PARTITIONS"
+  set -- "${JOB_ARGS[@]}"
   mkdir -p "$PIDS" "$LOGS"
   local log="$LOGS/$name.log"
   cd "$SPATE_ROOT"
