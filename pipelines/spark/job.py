@@ -66,13 +66,18 @@ def session(c):
 
     jars = os.environ.get("SPATE_SPARK_JARS", "")
     e = c["engine"]
+    b = SparkSession.builder.appName("spate-spark-job")
+    if not os.environ.get("PYSPARK_GATEWAY_PORT"):
+        # Started by python, not spark-submit (which sets master and memory itself, as on
+        # Kubernetes): the config's local mode.
+        b = b.master(e["master"]).config("spark.driver.memory", e["driverMemory"])
     b = (
-        SparkSession.builder.appName("spate-spark-job")
-        .master(e["master"])
-        .config("spark.driver.memory", e["driverMemory"])
-        .config("spark.sql.shuffle.partitions", str(e["shufflePartitions"]))
-        .config("spark.jars", jars)
-        .config("spark.ui.port", str(c["metrics"]["uiPort"]))
+        b.config("spark.sql.shuffle.partitions", str(e["shufflePartitions"]))
+    )
+    if jars:
+        b = b.config("spark.jars", jars)
+    b = (
+        b        .config("spark.ui.port", str(c["metrics"]["uiPort"]))
         .config("spark.ui.showConsoleProgress", "false")
         # Spark's metrics for Prometheus: the driver's (with the streaming query's input rate,
         # processing rate, batch duration and state rows) and the executors'.

@@ -132,5 +132,6 @@ case "${1:-}" in
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
   status) cmd_status ;;
-  *) fail "usage: pipelines/spark/spark.sh run|start|stop|status [--name N] [job flags]" ;;
+  ""|--*) cmd_run "$@" ;;
+  *) fail "unknown command '$1'; use pipelines/spark/spark.sh run|start|stop|status [--name N] [job flags]" ;;
 esac
