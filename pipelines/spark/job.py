@@ -133,7 +133,10 @@ def main(argv):
             "key", "count", "sum", "min", "max",
         )
     )
+    from progress import BatchProgress
     from sink import batch_writer
+
+    spark.streams.addListener(BatchProgress(c["sink"]["redisUrl"], c.get("statsKey")))
 
     query = (
         windows.writeStream.outputMode("update")
