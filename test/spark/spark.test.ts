@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createClient } from 'redis'
 import { run, stack } from '../helpers.ts'
-import { startSparkJob, summaryCount, windowsEnv } from './helpers.ts'
+import { startSparkJob, summaryCount, windowsEnv } from './job.ts'
 
 async function writeStats (key: string): Promise<{ keys: number, ms: number }> {
   const redis = createClient({ url: stack.redisUrl() })
