@@ -5,6 +5,7 @@ import { test } from 'node:test'
 import { createClient } from 'redis'
 import { run, stack } from '../helpers.ts'
 import { startSparkJob, summaryCount, windowsEnv } from './job.ts'
+import { scrapeSparkJob, sparkQueries } from './prometheus.ts'
 
 async function writeStats (key: string): Promise<{ keys: number, ms: number }> {
   const redis = createClient({ url: stack.redisUrl() })
@@ -19,9 +20,20 @@ async function writeStats (key: string): Promise<{ keys: number, ms: number }> {
 
 const pooledStats: Array<{ keys: number, ms: number }> = []
 
-test('a spate run against the Spark job exits 0 with every record verified in its windows', { timeout: 600_000 }, async (t) => {
+test('a spate run against the Spark job exits 0 with every record verified in its windows, and Prometheus has the job\'s metrics', { timeout: 600_000 }, async (t) => {
   const job = await startSparkJob(t)
+  const prometheus = await scrapeSparkJob(t, job.uiPort)
+  const from = Date.now() / 1000
   const result = await run('spate', ['run', '--quiet', 'scripts/smoke.ts'], { env: windowsEnv(job), timeoutMs: 300_000 })
+  await t.test('every Spark query answers on the run\'s data', async () => {
+    const to = Date.now() / 1000
+    for (const [name, expr] of Object.entries(sparkQueries)) {
+      const series = await prometheus.queryRange(expr, from, to, 1)
+      const values = series.flatMap((s) => s.values.map(([, v]) => Number(v)))
+      assert.ok(values.length > 0, `${name}: no samples for ${expr}`)
+      if (!name.startsWith('executors')) assert.ok(Math.max(...values) > 0, `${name}: only zeros for ${expr}`)
+    }
+  })
   assert.equal(result.code, 0, result.stdout + result.stderr)
   const produced = summaryCount(result.stdout, 'kafka_writer_message_count')
   assert.ok(produced > 0)
