@@ -4,6 +4,7 @@
 # exits with spate run's exit code (0 passed, 99 a threshold breached).
 #
 #   pipelines/spark/main.sh [script]     (default scripts/spike.ts; task spark:main -- scripts/steady.ts)
+# SPATE_ENGINE runs another spate binary than the toolchain's.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../../build/lib.sh"
@@ -16,7 +17,7 @@ pattern="spark:$run:w:{window}:{key}"
   --starting-offsets earliest --key-pattern "$pattern" --checkpoint "${SPATE_RUN_DIR:-$SPATE_ROOT/.run}/spark/checkpoints-$run"
 trap '"$HERE/spark.sh" stop --name main' EXIT
 set +e
-PATH="$SPATE_BIN:$PATH" spate run -e SPATE_TOPIC="$topic" -e SPATE_VERIFY_MODE=windows \
+"${SPATE_ENGINE:-$SPATE_BIN/spate}" run -e SPATE_TOPIC="$topic" -e SPATE_VERIFY_MODE=windows \
   -e SPATE_SINK_KEY_PATTERN="$pattern" -e SPATE_SINK_WINDOW=5s -e SPATE_VERIFY_TIMEOUT="${SPATE_VERIFY_TIMEOUT:-120}" \
   -e SPATE_PARTITIONS="${SPATE_PARTITIONS:-12}" -e SPATE_RATE="${SPATE_RATE:-2000}" \
   --tag testid="$run" "$script"
