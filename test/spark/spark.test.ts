@@ -58,6 +58,16 @@ test('a Spark job that drops a partition makes the run exit 99 on spate_records_
   assert.match(result.stderr, /thresholds on metrics '.*spate_records_lost.*' have been crossed/)
 })
 
+test('a Spark job that adds counts instead of setting them makes the run exit 99 on spate_records_duplicated', { timeout: 600_000 }, async (t) => {
+  const job = await startSparkJob(t, ['--fault', 'double-write'])
+  const result = await run('spate', ['run', '--quiet', 'scripts/smoke.ts'], { env: windowsEnv(job), timeoutMs: 300_000 })
+  assert.equal(result.code, 99, result.stdout + result.stderr)
+  // A window updated by several micro-batches counts its earlier records again.
+  assert.ok(summaryCount(result.stdout, 'spate_records_duplicated') > 0)
+  assert.equal(summaryCount(result.stdout, 'spate_records_lost'), 0)
+  assert.match(result.stdout, /spate_records_duplicated\n\s+✗ 'count==0'/)
+})
+
 test('the naive sink, a Redis connection per record, is measurably slower per key than the pooled one', { timeout: 600_000 }, async (t) => {
   const job = await startSparkJob(t, ['--mode', 'naive'])
   const result = await run('spate', ['run', '--quiet', 'scripts/smoke.ts'], { env: windowsEnv(job), timeoutMs: 300_000 })
