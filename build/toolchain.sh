@@ -3,7 +3,7 @@
 # (default ~/.cache/spate), idempotent: a tool already built at its pinned version is reused.
 #
 #   build/toolchain.sh [target...]    (default: all)
-#     tools:    task spate kafka versitygw debian chromium node
+#     tools:    task spate kafka versitygw debian chromium node spark (spark only when asked for)
 #     commands: main (what `npm start` needs), test (what `npm test` needs), all
 #   build/toolchain.sh env            prints the environment that puts the tools on PATH
 #
@@ -96,6 +96,34 @@ ensure_kafka() {
   ln -sfn "$dir" "$SPATE_CACHE/kafka"
 }
 
+# Spark for pipelines/spark/: a venv with pinned pyspark, redis-py and PyYAML, and the four jars
+# of Spark's Kafka source. Only `task spark` and the Spark tests call it.
+ensure_spark() {
+  local dir="$SPATE_CACHE/spark-$PYSPARK_VERSION"
+  if [ ! -f "$dir/.complete" ]; then
+    need_cmd python3 "install Python >= 3.10 with venv (Debian: apt-get install python3-venv)"
+    need_cmd java "install OpenJDK 17 (Debian: apt-get install openjdk-17-jre-headless)"
+    need_cmd mvn "install Maven (Debian: apt-get install maven)"
+    step "installing pyspark $PYSPARK_VERSION and Spark's Kafka jars (first run only, about 450 MB, a minute or two)"
+    rm -rf "$dir" && mkdir -p "$dir/jars"
+    with_progress "python venv" "$SPATE_CACHE/logs/spark-venv.log" python3 -m venv "$dir/venv"
+    with_progress "pip install pyspark $PYSPARK_VERSION" "$SPATE_CACHE/logs/spark-pip.log" \
+      "$dir/venv/bin/pip" install --no-input "pyspark==$PYSPARK_VERSION" "redis==$REDIS_PY_VERSION" "PyYAML==$PYYAML_VERSION"
+    local a
+    for a in "org.apache.spark:spark-sql-kafka-0-10_$SCALA_BINARY_VERSION:$PYSPARK_VERSION" \
+             "org.apache.spark:spark-token-provider-kafka-0-10_$SCALA_BINARY_VERSION:$PYSPARK_VERSION" \
+             "org.apache.kafka:kafka-clients:$SPARK_KAFKA_CLIENTS_VERSION" \
+             "org.apache.commons:commons-pool2:$SPARK_COMMONS_POOL2_VERSION"; do
+      with_progress "mvn copy $a" "$SPATE_CACHE/logs/spark-jars.log" \
+        mvn -B -Dmaven.repo.local="$SPATE_CACHE/m2" dependency:copy -Dartifact="$a" -DoutputDirectory="$dir/jars"
+    done
+    [ "$(find "$dir/jars" -name '*.jar' | wc -l)" -eq 4 ] \
+      || fail "Maven finished but Spark's four Kafka jars are not all in $dir/jars; see $SPATE_CACHE/logs/spark-jars.log"
+    touch "$dir/.complete"
+  fi
+  ln -sfn "$dir" "$SPATE_CACHE/spark"
+}
+
 ensure_debian() {
   local missing=()
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
@@ -180,14 +208,14 @@ locked() {
 
 ensure_each() { local t; for t in "$@"; do "ensure_$t"; done; }
 
-# The tools behind each command: `npm start` needs no browser, `npm test` does.
+# The tools behind each command: `npm start` needs no browser and no Spark, `npm test` both.
 targets_of() {
   case "$1" in
     main) echo "node debian kafka versitygw spate" ;;
-    test) echo "node debian chromium kafka versitygw spate" ;;
+    test) echo "node debian chromium kafka versitygw spate spark" ;;
     all) echo "node debian chromium task kafka versitygw spate" ;;
-    task|spate|kafka|versitygw|debian|chromium|node) echo "$1" ;;
-    *) fail "unknown toolchain target '$1'; use one of: main test all task spate kafka versitygw debian chromium node env" ;;
+    task|spate|kafka|versitygw|debian|chromium|node|spark) echo "$1" ;;
+    *) fail "unknown toolchain target '$1'; use one of: main test all task spate kafka versitygw debian chromium node spark env" ;;
   esac
 }
 

@@ -61,6 +61,16 @@ export function keepsUpThresholds (): Record<string, string[]> {
   return { spate_lag_slope_ratio: ['max<0.01'] }
 }
 
+/**
+ * The pipeline keeps up, judged from its output alone (SPATE_VERIFY_MODE=windows): window latency
+ * (result visible minus window end) grows by less than 0.1 ms per ms of run, the Yahoo Streaming
+ * Benchmark's flat-latency test. A pipeline that falls behind by a tenth of its input shows a
+ * slope near 0.1; micro-batch jitter on short runs stays well below it.
+ */
+export function latencyTrendThresholds (): Record<string, string[]> {
+  return { spate_latency_slope: ['max<0.1'] }
+}
+
 /** The processor's micro-batches stay under 30 s at p99 (the seed report's stability mark). */
 export function batchThresholds (): Record<string, string[]> {
   return { spate_batch_duration_p99: ['max<30000'] }

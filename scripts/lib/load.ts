@@ -3,8 +3,8 @@
 import type { Options, Scenario } from 'k6/options'
 import exec from 'k6/execution'
 import { AdminClient, Producer } from 'k6/x/kafka'
-import { Ledger } from 'k6/x/spate'
-import { batchThresholds, keepsUpThresholds, thresholdsFor, type ProfileName } from '../../thresholds/profiles.ts'
+import { Expectation, Ledger } from 'k6/x/spate'
+import { batchThresholds, keepsUpThresholds, latencyTrendThresholds, thresholdsFor, type ProfileName } from '../../thresholds/profiles.ts'
 import { readLoadConfig, type EnvReader, type LoadConfig } from './config.ts'
 import { monitorLag, readKeepsUpConfig, reportBatchDuration } from './keeps-up.ts'
 import { reports, type SummaryData } from './summary.ts'
@@ -55,7 +55,9 @@ export function loadOptions (scenario: Scenario, peakIterationsPerSecond: number
   const vus = Math.min(maxVUs, 1000, Math.max(50, Math.ceil(peakIterationsPerSecond * 0.5)))
   const scenarios: Record<string, Scenario> = { load: { ...scenario, preAllocatedVUs: vus, maxVUs: Math.min(maxVUs, vus * 4) } as Scenario }
   loadDuration = loadSeconds
-  const monitoring = verifyConfig.enabled && keepsUp.group !== ''
+  // Windows mode judges keeping up from the output's latency trend: pipelines that write only
+  // their natural output (Spark) often commit no consumer-group offsets either.
+  const monitoring = verifyConfig.enabled && verifyConfig.mode === 'ledger' && keepsUp.group !== ''
   if (monitoring) {
     scenarios.monitor = {
       executor: 'per-vu-iterations',
@@ -80,6 +82,7 @@ export function loadOptions (scenario: Scenario, peakIterationsPerSecond: number
     thresholds: {
       ...thresholdsFor(config.thresholds ?? defaultProfile, config.thresholdOverrides, verifyConfig.enabled),
       ...(monitoring ? keepsUpThresholds() : {}),
+      ...(verifyConfig.enabled && verifyConfig.mode === 'windows' ? latencyTrendThresholds() : {}),
       ...(verifyConfig.enabled && keepsUp.processorMetricsUrl ? batchThresholds() : {}),
     },
     summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
@@ -120,6 +123,7 @@ export function setupRun (): SetupData {
 }
 
 let ledger: Ledger | undefined
+let expectation: Expectation | undefined
 
 /**
  * One iteration: config.batch messages with consecutive sequence numbers, one produce call.
@@ -129,8 +133,13 @@ let ledger: Ledger | undefined
  */
 export function produceBatch (data: SetupData): void {
   const first = exec.scenario.iterationInTest * config.batch
-  producer.produce({ generate: { schema: config.schema, runId: data.runId, firstSeq: first, count: config.batch, keys: config.keys, eventTime: Date.now() } })
-  if (verifyConfig.enabled) {
+  const eventTime = Date.now()
+  producer.produce({ generate: { schema: config.schema, runId: data.runId, firstSeq: first, count: config.batch, keys: config.keys, eventTime } })
+  if (verifyConfig.enabled && verifyConfig.mode === 'windows') {
+    // The engine records what each window and key must hold (k6/x/spate's Expectation).
+    expectation ??= new Expectation({ runId: data.runId, schema: config.schema, keys: config.keys, windowMs: verifyConfig.windows.windowMs })
+    expectation.add(first, config.batch, eventTime)
+  } else if (verifyConfig.enabled) {
     // The ledger counts in the engine and reaches Redis about once a second (k6/x/spate).
     ledger ??= new Ledger({ redisUrl: verifyConfig.redisUrl, prefix: verifyConfig.prefix, runId: data.runId })
     ledger.add(first, config.batch)
@@ -139,7 +148,10 @@ export function produceBatch (data: SetupData): void {
 
 /** The verify scenario's one iteration. */
 export async function verifyPipeline (data: SetupData): Promise<void> {
-  await verifyRun(verifyConfig, data.runId)
+  if (verifyConfig.mode === 'windows') {
+    expectation ??= new Expectation({ runId: data.runId, schema: config.schema, keys: config.keys, windowMs: verifyConfig.windows.windowMs })
+  }
+  await verifyRun(verifyConfig, data.runId, expectation)
   reportBatchDuration(keepsUp)
 }
 

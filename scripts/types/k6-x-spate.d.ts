@@ -32,4 +32,50 @@ declare module 'k6/x/spate' {
     /** The pipeline's ledger entries (default pattern <prefix>:ledger:<runId>:*), summed exactly. */
     sinkTotals (pattern?: string): Promise<SinkTotals>
   }
+
+  /** What a pipeline's natural output (one result per window and key) must hold after a run. */
+  export interface WindowsVerdict {
+    /** Records the run produced in this process. */
+    expected: number
+    /** Records accounted for in the sink (at most the expected count per window and key). */
+    verified: number
+    lost: number
+    duplicated: number
+    /** Windows whose count or sum differs from the expected ones. */
+    mismatched: number
+    windows: number
+    /** Expected window and key entries absent from the sink. */
+    missing: number
+    /** Per complete window, in window order: result visible minus window end, in milliseconds. */
+    latencies: number[]
+    /** Least-squares growth of those latencies per millisecond of window end. */
+    latencySlope: number
+  }
+
+  export interface WindowsLayout {
+    redisUrl: string
+    /** Redis key of one window and key, e.g. "spark:w:{window}:{key}" ({window}: start in ms). */
+    keyPattern: string
+    /** hash (HMGET, default) or json (GET of a JSON object). */
+    format?: 'hash' | 'json'
+    countField?: string
+    sumField?: string
+    /** Default writtenAt; '' when the pipeline writes no time. */
+    writtenAtField?: string
+    timeoutSeconds?: number
+    pollSeconds?: number
+  }
+
+  /**
+   * The run's expected windows, computed by the engine from the generator's deterministic
+   * records (key = "k" + seq % keys, value from the schema, one event time per produce call);
+   * shared by every VU of the process.
+   */
+  export class Expectation {
+    constructor (options: { runId: string, schema?: 'basic' | 'medium' | 'complex', keys: number, windowMs: number })
+    /** Records a produce call of [firstSeq, firstSeq + n) stamped eventTime (ms). No I/O. */
+    add (firstSeq: number, n: number, eventTime: number): void
+    /** Waits until every window and key is complete or the timeout passes; the verdict. */
+    verifyWindows (layout: WindowsLayout): Promise<WindowsVerdict>
+  }
 }

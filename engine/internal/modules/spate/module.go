@@ -27,7 +27,7 @@ type moduleInstance struct{ vu modules.VU }
 
 func newInstance(vu modules.VU) (modules.Exports, error) {
 	mi := &moduleInstance{vu: vu}
-	return modules.Exports{Named: map[string]any{"Ledger": mi.newLedger}}, nil
+	return modules.Exports{Named: map[string]any{"Ledger": mi.newLedger, "Expectation": mi.newExpectationObject}}, nil
 }
 
 // The same rules as the scripts' SPATE_SINK_PREFIX and SPATE_RUN_ID (scripts/lib/config.ts).
