@@ -5,8 +5,8 @@
 //      messages per produce call, acks=all, 12 partitions, BENCH_SECONDS) against
 //      ProducerPerformance with the same record size;
 //   2. arrival-rate accuracy: constant-arrival-rate at each of BENCH_RATES iterations/s for
-//      BENCH_RATE_SECONDS: achieved rate, dropped iterations, iteration start delay p(99), and the
-//      share of iterations started within 10 ms of schedule;
+//      BENCH_RATE_SECONDS: achieved rate, dropped iterations, iteration start delay p(99) and
+//      p(99.9), and whether 99% of the iterations started within 10 ms of schedule;
 //   3. memory: peak RSS with 1 and with BENCH_MANY_VUS VUs of the load scripts (RSS per VU);
 //   4. soak: RSS every 10 s through a steady run of BENCH_SOAK_SECONDS (default 1800) at
 //      BENCH_SOAK_RATE messages/s with a fixed pool of BENCH_SOAK_VUS VUs: flat means within 10%
@@ -96,37 +96,35 @@ import { Counter } from 'k6/metrics'
 const done = new Counter('done')
 export const options = {
   scenarios: { rate: { executor: 'constant-arrival-rate', rate: Number(__ENV.RATE), timeUnit: '1s', duration: __ENV.SECONDS + 's', preAllocatedVUs: 50, maxVUs: 500 } },
-  thresholds: { 'iteration_start_delay': ['p(99)<10'] },
-  summaryTrendStats: ['avg', 'p(50)', 'p(90)', 'p(99)', 'max'],
+  thresholds: { iteration_start_delay: ['p(99)<10'] },
+  summaryTrendStats: ['avg', 'p(50)', 'p(90)', 'p(99)', 'p(99.9)', 'max'],
 }
 export default function () { done.add(1) }
 `
 
-interface Accuracy { rate: number, achieved: number, dropped: number, p99: number, within10ms: number }
+interface Accuracy { rate: number, achieved: number, dropped: number, p99: number, p999: number, within10ms: boolean }
 
+/**
+ * One constant-arrival-rate run, without outputs (a JSON output of every sample would be the
+ * bottleneck at these rates). "99% within 10 ms" is the engine's own verdict on the threshold
+ * iteration_start_delay p(99)<10, from its streaming histogram (0.5% relative error).
+ */
 async function arrivalAccuracy (rate: number): Promise<Accuracy> {
   const dir = await mkdtemp(join(tmpdir(), 'spate-bench-'))
   const script = join(dir, 'rate.js')
   await writeFile(script, RATE_SCRIPT)
-  const out = join(dir, 'points.json')
-  const result = await measure('spate', ['run', '--quiet', '--no-thresholds', '--summary-export', join(dir, 'summary.json'), '-o', `json=${out}`, '-e', `RATE=${rate}`, '-e', `SECONDS=${RATE_SECONDS}`, script])
-  if (result.code !== 0) throw new Error(`spate run exited ${result.code}: ${result.stderr.slice(-1000)}`)
-  const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as { metrics: Record<string, Record<string, number>> }
-  // The share within 10 ms is counted from every start-delay sample of the JSON output.
-  let within = 0
-  let total = 0
-  for (const line of (await readFile(out, 'utf8')).split('\n')) {
-    if (!line.includes('"iteration_start_delay"') || !line.startsWith('{"type":"Point"')) continue
-    const point = JSON.parse(line) as { data: { value: number } }
-    total++
-    if (point.data.value <= 10) within++
-  }
+  const result = await measure('spate', ['run', '--quiet', '--no-summary', '--summary-export', join(dir, 'summary.json'), '-e', `RATE=${rate}`, '-e', `SECONDS=${RATE_SECONDS}`, script])
+  if (result.code !== 0 && result.code !== 99) throw new Error(`spate run exited ${result.code}: ${result.stderr.slice(-1000)}`)
+  const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as { metrics: Record<string, Record<string, number> & { thresholds?: Record<string, boolean> }> }
+  const delay = summary.metrics.iteration_start_delay
   return {
     rate,
     achieved: (summary.metrics.iterations?.count ?? 0) / RATE_SECONDS,
     dropped: summary.metrics.dropped_iterations?.count ?? 0,
-    p99: summary.metrics.iteration_start_delay?.['p(99)'] ?? NaN,
-    within10ms: total ? within / total : NaN,
+    p99: delay?.['p(99)'] ?? NaN,
+    p999: delay?.['p(99.9)'] ?? NaN,
+    // The export format says per threshold whether it failed.
+    within10ms: delay?.thresholds?.['p(99)<10'] === false,
   }
 }
 
@@ -158,12 +156,12 @@ if (SECTIONS.has('produce')) {
 
 if (SECTIONS.has('rate')) {
   lines.push(`**Arrival-rate accuracy** (constant-arrival-rate, an empty iteration, ${RATE_SECONDS} s each):`, '',
-    '| target iterations/s | achieved | dropped | start delay p(99) | started within 10 ms |', '|---:|---:|---:|---:|---:|')
+    '| target iterations/s | achieved | dropped | start delay p(99) | p(99.9) | 99% within 10 ms |', '|---:|---:|---:|---:|---:|:---:|')
   for (const rate of RATES) {
     log(`arrival rate ${fmt(rate)}/s for ${RATE_SECONDS} s`)
     const a = await arrivalAccuracy(rate)
-    log(`  achieved ${fmt(a.achieved)}/s, dropped ${a.dropped}, p99 ${a.p99.toFixed(2)} ms, within 10 ms ${(a.within10ms * 100).toFixed(2)}%`)
-    lines.push(`| ${fmt(rate)} | ${fmt(a.achieved)} | ${fmt(a.dropped)} | ${a.p99.toFixed(2)} ms | ${(a.within10ms * 100).toFixed(2)}% |`)
+    log(`  achieved ${fmt(a.achieved)}/s, dropped ${a.dropped}, p99 ${a.p99.toFixed(2)} ms, p99.9 ${a.p999.toFixed(2)} ms`)
+    lines.push(`| ${fmt(rate)} | ${fmt(a.achieved)} | ${fmt(a.dropped)} | ${a.p99.toFixed(2)} ms | ${a.p999.toFixed(2)} ms | ${a.within10ms ? 'yes' : 'no'} |`)
   }
   lines.push('')
 }
