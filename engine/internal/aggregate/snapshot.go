@@ -32,15 +32,21 @@ type ThresholdResult struct {
 }
 
 // Failed reports whether any threshold failed at its last evaluation.
-func (s *Snapshot) Failed() bool {
+func (s *Snapshot) Failed() bool { return len(s.Breached()) > 0 }
+
+// Breached names the metrics (and sub-metrics) with a failed threshold, in order, as the exit
+// message of a run or a merge lists them.
+func (s *Snapshot) Breached() []string {
+	var names []string
 	for _, m := range s.Metrics {
 		for _, t := range m.Thresholds {
 			if !t.OK {
-				return true
+				names = append(names, m.Name)
+				break
 			}
 		}
 	}
-	return false
+	return names
 }
 
 // Snapshot copies the current state. Metrics that got no sample and have no threshold are left

@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 
-	"spate.local/engine/internal/aggregate"
 	"spate.local/engine/internal/exitcode"
 	"spate.local/engine/internal/summary"
 )
@@ -83,22 +82,8 @@ func mergeCommand(args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, fmt.Errorf("spate merge: cannot write --junit %s: %v", junitPath, errors.Unwrap(err)))
 		}
 	}
-	if breached := breached(snap); len(breached) > 0 {
+	if breached := snap.Breached(); len(breached) > 0 {
 		return fail(stderr, exitcode.New(exitcode.ThresholdsFailed, "thresholds on metrics '%s' have been crossed in the merged run", strings.Join(breached, "', '")))
 	}
 	return exitcode.OK
-}
-
-// breached names the metrics with a failed threshold, as spate run lists them.
-func breached(snap *aggregate.Snapshot) []string {
-	var names []string
-	for _, m := range snap.Metrics {
-		for _, t := range m.Thresholds {
-			if !t.OK {
-				names = append(names, m.Name)
-				break
-			}
-		}
-	}
-	return names
 }

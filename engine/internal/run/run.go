@@ -158,7 +158,7 @@ func Execute(ctx context.Context, cfg Config) error {
 	if result != nil {
 		return result
 	}
-	if breached := breachedMetrics(snap); len(breached) > 0 {
+	if breached := snap.Breached(); len(breached) > 0 {
 		return exitcode.New(exitcode.ThresholdsFailed, "thresholds on metrics '%s' have been crossed", strings.Join(breached, "', '"))
 	}
 	if reason, failed := test.failed(); failed {
@@ -175,20 +175,6 @@ func thresholdInputs(opts *options.Options) map[string][]threshold.Input {
 		}
 	}
 	return m
-}
-
-// breachedMetrics names the metrics (and sub-metrics) with a failed threshold, as k6 lists them.
-func breachedMetrics(snap *aggregate.Snapshot) []string {
-	var names []string
-	for _, m := range snap.Metrics {
-		for _, t := range m.Thresholds {
-			if !t.OK {
-				names = append(names, m.Name)
-				break
-			}
-		}
-	}
-	return names
 }
 
 // runTest runs setup, the scenarios and teardown, and returns what decides the exit code first.
