@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -48,6 +50,28 @@ func Shared(url string) (*Client, error) {
 	}
 	c := &Client{target: t}
 	shared[url] = c
+	return c, nil
+}
+
+// SharedOptions is Shared for an options object (options.go): clients with the same options
+// share their connections.
+func SharedOptions(opts map[string]any) (*Client, error) {
+	t, err := parseOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	canonical, err := json.Marshal(opts) // map keys sorted: equal options, equal key
+	if err != nil {
+		return nil, fmt.Errorf("redis: options cannot be read (%s); pass plain strings and numbers", oneLine(err.Error()))
+	}
+	key := "options:" + string(canonical)
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if c, ok := shared[key]; ok {
+		return c, nil
+	}
+	c := &Client{target: t}
+	shared[key] = c
 	return c, nil
 }
 
@@ -177,11 +201,18 @@ func (c *Client) Close() {
 func (c *Client) dial(ctx context.Context) (*conn, error) {
 	t := c.target
 	d := net.Dialer{Timeout: dialTimeout}
+	if t.dialTimeout > 0 {
+		d.Timeout = t.dialTimeout
+	}
 	var nc net.Conn
 	var err error
 	if t.tls {
-		host, _, _ := net.SplitHostPort(t.addr)
-		nc, err = (&tls.Dialer{NetDialer: &d, Config: &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}}).DialContext(ctx, "tcp", t.addr)
+		cfg := t.tlsConfig
+		if cfg == nil {
+			host, _, _ := net.SplitHostPort(t.addr)
+			cfg = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+		}
+		nc, err = (&tls.Dialer{NetDialer: &d, Config: cfg}).DialContext(ctx, "tcp", t.addr)
 	} else {
 		nc, err = d.DialContext(ctx, "tcp", t.addr)
 	}
@@ -191,6 +222,12 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 		if tcpFailed && op.Err != nil {
 			err = op.Err
 		}
+		var unknownCA x509.UnknownAuthorityError
+		var invalid x509.CertificateInvalidError
+		var hostname x509.HostnameError
+		if t.tls && (errors.As(err, &unknownCA) || errors.As(err, &invalid) || errors.As(err, &hostname)) {
+			return nil, fmt.Errorf("redis: the TLS certificate of %s is not trusted (%s); give its CA with socket.tls.ca in the Client options (or the file in SSL_CERT_FILE for a URL)", t.addr, oneLine(err.Error()))
+		}
 		if t.tls && !tcpFailed {
 			// Connected, but no TLS session: often a plain Redis, which waits for a newline
 			// that a TLS handshake never sends.
@@ -198,7 +235,10 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 		}
 		return nil, fmt.Errorf("redis: cannot connect to %s (%s); check the host and port in the URL and that Redis is up", t.addr, oneLine(err.Error()))
 	}
-	cn := &conn{nc: nc, r: bufio.NewReaderSize(nc, 32<<10), w: bufio.NewWriterSize(nc, 32<<10)}
+	cn := &conn{nc: nc, r: bufio.NewReaderSize(nc, 32<<10), w: bufio.NewWriterSize(nc, 32<<10), timeout: ioTimeout}
+	if t.ioTimeout > 0 {
+		cn.timeout = t.ioTimeout
+	}
 	var hello [][]string
 	if t.password != "" {
 		if t.user != "" {
@@ -209,6 +249,9 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 	}
 	if t.db != 0 {
 		hello = append(hello, []string{"SELECT", strconv.Itoa(t.db)})
+	}
+	if t.clientName != "" {
+		hello = append(hello, []string{"CLIENT", "SETNAME", t.clientName})
 	}
 	if len(hello) == 0 {
 		return cn, nil
@@ -224,6 +267,9 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 			if hello[i][0] == "AUTH" {
 				return nil, fmt.Errorf("redis: authentication to %s failed (%s); check the user and password in the URL", t.addr, oneLine(se.Message))
 			}
+			if hello[i][0] == "CLIENT" {
+				return nil, fmt.Errorf("redis: cannot set the client name on %s (%s); check clientName in the Client options", t.addr, oneLine(se.Message))
+			}
 			return nil, fmt.Errorf("redis: cannot select database %d on %s (%s); check the /db of the URL", t.db, t.addr, oneLine(se.Message))
 		}
 	}
@@ -232,15 +278,16 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 
 // conn is one connection; it is used by one caller at a time.
 type conn struct {
-	nc net.Conn
-	r  *bufio.Reader
-	w  *bufio.Writer
+	nc      net.Conn
+	r       *bufio.Reader
+	w       *bufio.Writer
+	timeout time.Duration // bounds a command whose context has no deadline
 }
 
 func (cn *conn) pipeline(ctx context.Context, cmds [][]string) ([]any, error) {
 	deadline, ok := ctx.Deadline()
 	if !ok {
-		deadline = time.Now().Add(ioTimeout)
+		deadline = time.Now().Add(cn.timeout)
 	}
 	_ = cn.nc.SetDeadline(deadline)
 	// A cancelled context interrupts blocking reads and writes at once.

@@ -34,11 +34,16 @@ type jsClient struct {
 
 func (mi *moduleInstance) newClient(call sobek.ConstructorCall) *sobek.Object {
 	rt := mi.vu.Runtime()
-	url, ok := call.Argument(0).Export().(string)
-	if !ok {
-		panic(rt.NewTypeError("redis: Client needs a URL string, redis[s]://[[user]:password@]host:port[/db]"))
+	var client *Client
+	var err error
+	switch arg := call.Argument(0).Export().(type) {
+	case string:
+		client, err = Shared(arg)
+	case map[string]any:
+		client, err = SharedOptions(arg)
+	default:
+		panic(rt.NewTypeError("redis: Client needs a URL string, redis[s]://[[user]:password@]host:port[/db], or an options object {socket: {host, port, tls}, username, password, database}"))
 	}
-	client, err := Shared(url)
 	if err != nil {
 		panic(rt.NewGoError(err))
 	}

@@ -70,7 +70,7 @@ func TestJSClientAgainstRedis(t *testing.T) {
 func TestJSClientErrors(t *testing.T) {
 	vu := newVU(t)
 	tests := []struct{ name, code, want string }{
-		{"a client without URL throws", `new redis.Client()`, "TypeError: redis: Client needs a URL string, redis[s]://[[user]:password@]host:port[/db]"},
+		{"a client without URL throws", `new redis.Client()`, "TypeError: redis: Client needs a URL string, redis[s]://[[user]:password@]host:port[/db], or an options object {socket: {host, port, tls}, username, password, database}"},
 		{"a bad URL throws without its password", `new redis.Client("http://u:s3cret@h:1")`,
 			`GoError: redis: invalid URL "http://u:%2A%2A%2A@h:1": use redis[s]://[[user]:password@]host:port[/db]`},
 	}

@@ -1,19 +1,27 @@
 package redis
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/url"
 	"strconv"
+	"time"
 )
 
-// target is a parsed redis[s]://[[user]:password@]host:port[/db] URL.
+// target is where and how to connect: a parsed redis[s]://[[user]:password@]host:port[/db] URL
+// or an options object (options.go).
 type target struct {
-	tls      bool
-	user     string
-	password string
-	addr     string // host:port
-	db       int
+	tls       bool
+	tlsConfig *tls.Config // nil: the system's roots, the host name checked
+	user      string
+	password  string
+	addr      string // host:port
+	db        int
+	// clientName is set with CLIENT SETNAME on each connection when not empty.
+	clientName string
+	// dialTimeout and ioTimeout replace the defaults when not zero.
+	dialTimeout, ioTimeout time.Duration
 	// shown is the URL without its password, for error messages.
 	shown string
 }
