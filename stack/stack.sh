@@ -344,7 +344,8 @@ print_env() { # values are shell-quoted: eval "$(stack/stack.sh env)" is safe fo
 # The same settings for the secured listeners, under the names the processor and the load
 # scripts read: Kafka over
 # SASL_SSL with SCRAM-SHA-512, Redis over TLS as the ACL user, both trusting the stack's CA.
-# NODE_EXTRA_CA_CERTS lets any Node client (node-redis included) trust that CA too.
+# The processor takes the CA from SPATE_KAFKA_TLS_CA_FILE and SPATE_REDIS_TLS_CA_FILE;
+# NODE_EXTRA_CA_CERTS lets any other Node client (the tests' node-redis) trust it too.
 print_secured_env() {
   print_env
   SPATE_KAFKA_BROKERS=127.0.0.1:$SPATE_KAFKA_SASL_SSL_PORT
@@ -357,10 +358,11 @@ print_secured_env() {
   SPATE_REDIS_URL=rediss://127.0.0.1:$SPATE_REDIS_TLS_PORT
   SPATE_REDIS_USERNAME=$SPATE_STACK_REDIS_USER
   SPATE_REDIS_PASSWORD=$SPATE_STACK_REDIS_PASSWORD
+  SPATE_REDIS_TLS_CA_FILE=$SPATE_TLS_DIR/ca.pem
   NODE_EXTRA_CA_CERTS=$SPATE_TLS_DIR/ca.pem
   for name in SPATE_KAFKA_BROKERS SPATE_KAFKA_SASL_MECHANISM SPATE_KAFKA_SASL_USERNAME SPATE_KAFKA_SASL_PASSWORD \
     SPATE_KAFKA_TLS_ENABLED SPATE_KAFKA_TLS SPATE_KAFKA_TLS_CA_FILE SPATE_REDIS_URL SPATE_REDIS_USERNAME SPATE_REDIS_PASSWORD \
-    NODE_EXTRA_CA_CERTS; do
+    SPATE_REDIS_TLS_CA_FILE NODE_EXTRA_CA_CERTS; do
     printf 'export %s=%q\n' "$name" "${!name}"
   done
 }

@@ -81,6 +81,19 @@ test('secrets come from the environment only and never appear in errors', async 
   assert.equal(error([], {}), 'config: S3 credentials are missing: export SPATE_S3_ACCESS_KEY_ID and SPATE_S3_SECRET_ACCESS_KEY')
 })
 
+test('a CA file must be readable PEM and match a TLS connection', async () => {
+  const pem = await yamlFile('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
+  const notPem = await yamlFile('just: yaml\n')
+  assert.equal(error(['--kafka.tls.caFile=/nonexistent/ca.pem', '--kafka.tls.enabled=true']), 'config: kafka.tls.caFile cannot be read (ENOENT: /nonexistent/ca.pem); give the PEM file of the CA that signed the brokers\' certificates')
+  assert.equal(error([`--kafka.tls.caFile=${notPem}`, '--kafka.tls.enabled=true']), `config: kafka.tls.caFile (${notPem}) holds no PEM certificate; give the PEM file of the CA that signed the brokers' certificates`)
+  assert.equal(error([`--kafka.tls.caFile=${pem}`]), 'config: kafka.tls.caFile is set but kafka.tls.enabled is false; set SPATE_KAFKA_TLS_ENABLED=true, or unset SPATE_KAFKA_TLS_CA_FILE')
+  assert.equal(error([`--redis.tls.caFile=${pem}`]), 'config: redis.tls.caFile is set but redis.url is not a rediss:// URL; use rediss:// for TLS, or unset SPATE_REDIS_TLS_CA_FILE')
+  assert.equal(error(['--redis.tls.caFile=/nonexistent/ca.pem', '--redis.url=rediss://127.0.0.1:6380']), 'config: redis.tls.caFile cannot be read (ENOENT: /nonexistent/ca.pem); give the PEM file of the CA that signed Redis\'s certificate')
+  const { config } = loadConfig({ argv: [`--redis.tls.caFile=${pem}`, '--redis.url=rediss://127.0.0.1:6380', `--kafka.tls.caFile=${pem}`, '--kafka.tls.enabled=true'], env: credentials })
+  assert.equal(config.redis.tls.caFile, pem)
+  assert.equal(config.kafka.tls.caFile, pem)
+})
+
 test('settings that contradict each other are refused', () => {
   assert.equal(error(['--kafka.dlqTopic=spate-events']), 'config: kafka.dlqTopic must differ from kafka.topic ("spate-events"), or dead letters would be consumed again')
 })

@@ -12,7 +12,7 @@ import { eventually, expectedTotals, isolate, ledgerTotals, startProcessor, work
 import { root, run, stack, uniqueName } from '../helpers.ts'
 
 const secureNames = ['SPATE_KAFKA_BROKERS', 'SPATE_KAFKA_SASL_MECHANISM', 'SPATE_KAFKA_SASL_USERNAME', 'SPATE_KAFKA_SASL_PASSWORD',
-  'SPATE_KAFKA_TLS_ENABLED', 'SPATE_KAFKA_TLS', 'SPATE_KAFKA_TLS_CA_FILE', 'SPATE_REDIS_URL', 'SPATE_REDIS_USERNAME', 'SPATE_REDIS_PASSWORD', 'NODE_EXTRA_CA_CERTS'] as const
+  'SPATE_KAFKA_TLS_ENABLED', 'SPATE_KAFKA_TLS', 'SPATE_KAFKA_TLS_CA_FILE', 'SPATE_REDIS_URL', 'SPATE_REDIS_USERNAME', 'SPATE_REDIS_PASSWORD', 'SPATE_REDIS_TLS_CA_FILE', 'NODE_EXTRA_CA_CERTS'] as const
 type Secured = Record<typeof secureNames[number], string>
 
 /** The settings `stack/stack.sh env secured` gives a user's shell. */
@@ -123,7 +123,8 @@ test('the processor consumes through SASL_SSL and writes through Redis TLS as th
   const topic = await securedTopic(t, s, 2)
   const records = workload(400, 2)
   await produceSecured(s, topic, records, 'secured')
-  const processor = await startProcessor(t, { ...iso, topic }, ['--window.idleTimeout=1s', '--log.level=debug'], s)
+  // The processor trusts the stack's CA through its own settings (kafka.tls.caFile, redis.tls.caFile), not Node's.
+  const processor = await startProcessor(t, { ...iso, topic }, ['--window.idleTimeout=1s', '--log.level=debug'], { ...s, NODE_EXTRA_CA_CERTS: undefined })
 
   const ca = await readFile(s.SPATE_KAFKA_TLS_CA_FILE, 'utf8')
   const redis = createClient({ url: s.SPATE_REDIS_URL, username: s.SPATE_REDIS_USERNAME, password: s.SPATE_REDIS_PASSWORD, socket: { tls: true, ca } })
@@ -165,13 +166,13 @@ const failures: Array<{ name: string, env: Record<string, string | undefined>, l
   {
     name: 'a wrong Kafka password',
     env: { SPATE_KAFKA_SASL_PASSWORD: 'wrong-kafka-password-1' },
-    line: /^spate-processor: .*SASL SCRAM SHA512 authentication failed/,
+    line: /^spate-processor: Kafka refused the SASL credentials \(SASL SCRAM SHA512 authentication failed.*\); check kafka\.sasl\.mechanism, kafka\.sasl\.username and SPATE_KAFKA_SASL_PASSWORD$/,
   },
   {
     name: 'a Kafka certificate it does not trust',
     // Plain Redis, so that Kafka's certificate is the one left untrusted.
-    env: { SPATE_KAFKA_TLS_CA_FILE: undefined, NODE_EXTRA_CA_CERTS: undefined, SPATE_REDIS_URL: stack.redisUrl(), SPATE_REDIS_USERNAME: undefined, SPATE_REDIS_PASSWORD: undefined },
-    line: /^spate-processor: cannot reach Kafka \(.*self-signed certificate in certificate chain\)/,
+    env: { SPATE_KAFKA_TLS_CA_FILE: undefined, NODE_EXTRA_CA_CERTS: undefined, SPATE_REDIS_URL: stack.redisUrl(), SPATE_REDIS_TLS_CA_FILE: undefined, SPATE_REDIS_USERNAME: undefined, SPATE_REDIS_PASSWORD: undefined },
+    line: /^spate-processor: the brokers' TLS certificate is not trusted \(.*self-signed certificate in certificate chain\); set kafka\.tls\.caFile \(SPATE_KAFKA_TLS_CA_FILE\)/,
   },
   {
     name: 'a wrong Redis password',
@@ -180,8 +181,8 @@ const failures: Array<{ name: string, env: Record<string, string | undefined>, l
   },
   {
     name: 'a Redis certificate it does not trust',
-    env: { NODE_EXTRA_CA_CERTS: undefined },
-    line: /^spate-processor: cannot reach Redis at rediss:\/\/127\.0\.0\.1:\d+ \(self-signed certificate in certificate chain\)/,
+    env: { NODE_EXTRA_CA_CERTS: undefined, SPATE_REDIS_TLS_CA_FILE: undefined },
+    line: /^spate-processor: Redis at rediss:\/\/127\.0\.0\.1:\d+ presents a TLS certificate that is not trusted \(self-signed certificate in certificate chain\); set redis\.tls\.caFile \(SPATE_REDIS_TLS_CA_FILE\)/,
   },
 ]
 

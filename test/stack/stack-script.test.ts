@@ -107,6 +107,7 @@ test('env secured points the processor and the load scripts at the secured liste
   assert.equal(env.SPATE_KAFKA_TLS_ENABLED, 'true')
   assert.equal(env.SPATE_KAFKA_TLS, 'true')
   assert.equal(env.SPATE_KAFKA_TLS_CA_FILE, '/tmp/spate-env-test/tls/ca.pem')
+  assert.equal(env.SPATE_REDIS_TLS_CA_FILE, '/tmp/spate-env-test/tls/ca.pem')
   assert.equal(env.NODE_EXTRA_CA_CERTS, '/tmp/spate-env-test/tls/ca.pem')
   assert.equal(env.SPATE_REDIS_URL, 'rediss://127.0.0.1:41380')
   assert.ok(env.SPATE_KAFKA_SASL_USERNAME && env.SPATE_KAFKA_SASL_PASSWORD && env.SPATE_REDIS_USERNAME && env.SPATE_REDIS_PASSWORD)

@@ -204,12 +204,31 @@ function assign (target: Record<string, unknown>, path: string, value: unknown):
   node[parts[parts.length - 1] as string] = value
 }
 
+/** A CA file must be there and hold a PEM certificate, or the first TLS handshake fails obscurely. */
+function readablePem (path: string, file: string, what: string): void {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new ConfigError(`${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}: ${file}); give the PEM file of ${what}`)
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`${path} (${file}) holds no PEM certificate; give the PEM file of ${what}`)
+}
+
 /** Checks that concern several settings at once. */
 function crossCheck (config: ProcessorConfig): void {
   const { sasl } = config.kafka
   if (sasl.mechanism !== 'none') {
     if (!sasl.username) throw new ConfigError(`kafka.sasl.mechanism is ${sasl.mechanism} but kafka.sasl.username is not set; set it (or ${envName('kafka.sasl.username')})`)
     if (!sasl.password) throw new ConfigError(`kafka.sasl.mechanism is ${sasl.mechanism} but the password is missing; export ${envName('kafka.sasl.password')}`)
+  }
+  if (config.kafka.tls.caFile !== undefined) {
+    if (!config.kafka.tls.enabled) throw new ConfigError(`kafka.tls.caFile is set but kafka.tls.enabled is false; set ${envName('kafka.tls.enabled')}=true, or unset ${envName('kafka.tls.caFile')}`)
+    readablePem('kafka.tls.caFile', config.kafka.tls.caFile, 'the CA that signed the brokers\' certificates')
+  }
+  if (config.redis.tls.caFile !== undefined) {
+    if (!config.redis.url.startsWith('rediss://')) throw new ConfigError(`redis.tls.caFile is set but redis.url is not a rediss:// URL; use rediss:// for TLS, or unset ${envName('redis.tls.caFile')}`)
+    readablePem('redis.tls.caFile', config.redis.tls.caFile, 'the CA that signed Redis\'s certificate')
   }
   if (config.kafka.dlqTopic === config.kafka.topic) {
     throw new ConfigError(`kafka.dlqTopic must differ from kafka.topic ("${config.kafka.topic}"), or dead letters would be consumed again`)

@@ -56,6 +56,7 @@ export const settings: readonly Setting[] = [
   { path: 'backpressure.maxBufferedBytes', kind: { type: 'bytes', min: 1024, max: 16 * 1024 * 1024 * 1024 }, default: 256 * 1024 * 1024, doc: '... or this many bytes' },
 
   { path: 'redis.url', kind: { type: 'string', pattern: /^rediss?:\/\/[^/]+(\/\d+)?$/, patternHint: 'redis://host:port[/db] or rediss:// for TLS' }, default: 'redis://127.0.0.1:16379', doc: 'Redis server' },
+  { path: 'redis.tls.caFile', kind: { type: 'string', optional: true }, default: undefined, doc: 'PEM file of the CA that signed Redis\'s certificate (rediss:// URLs)' },
   { path: 'redis.username', kind: { type: 'string', optional: true }, default: undefined, doc: 'ACL user' },
   { path: 'redis.password', kind: { type: 'string', optional: true }, default: undefined, doc: 'password (env SPATE_REDIS_PASSWORD only)', secret: true },
   { path: 'redis.mode', kind: { type: 'enum', values: ['pooled', 'naive'] }, default: 'pooled', doc: 'pooled: long-lived pipelined connections; naive: a connection per record, to reproduce that bottleneck' },

@@ -20,6 +20,7 @@ export interface ProcessorConfig {
   backpressure: { maxRatePerPartition: number, maxBufferedRecords: number, maxBufferedBytes: number }
   redis: {
     url: string
+    tls: { caFile?: string }
     username?: string
     password?: string
     mode: 'pooled' | 'naive'

@@ -13,6 +13,7 @@ import { Kafka, logLevel, type Consumer, type EachBatchPayload, type SASLOptions
 import { readFileSync } from 'node:fs'
 import type { ProcessorConfig } from '../config/types.ts'
 import { SpateError } from '../errors.ts'
+import { UNTRUSTED_CERTIFICATE } from '../tls.ts'
 import type { Logger } from '../log.ts'
 
 export interface SourceRecord {
@@ -101,6 +102,13 @@ export function kafkaError (error: unknown, brokers: readonly string[]): SpateEr
   const first = chain[0]
   const inner = first?.errors?.[0]?.message
   const text = [first?.message ?? String(error), inner].filter(Boolean).join(': ')
+  const all = [...chain, ...(first?.errors ?? [])] as Array<Error & { code?: unknown }>
+  if (all.some((e) => e.name === 'KafkaJSSASLAuthenticationError')) {
+    return new SpateError('SPATE_KAFKA_AUTH', `Kafka refused the SASL credentials (${text}); check kafka.sasl.mechanism, kafka.sasl.username and SPATE_KAFKA_SASL_PASSWORD`, { cause: error })
+  }
+  if (all.some((e) => UNTRUSTED_CERTIFICATE.has(String(e.code)) || /certificate/i.test(e.message))) {
+    return new SpateError('SPATE_KAFKA_TLS', `the brokers' TLS certificate is not trusted (${text}); set kafka.tls.caFile (SPATE_KAFKA_TLS_CA_FILE) to the PEM file of their CA`, { cause: error })
+  }
   if (chain.some((e) => UNREACHABLE.has(e.name)) || first?.errors?.some((e) => UNREACHABLE.has(e.name))) {
     return new SpateError('SPATE_KAFKA_UNREACHABLE', `cannot reach Kafka (${text}); check kafka.brokers (${brokers.join(',')})`, { cause: error })
   }

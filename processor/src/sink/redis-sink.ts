@@ -8,11 +8,13 @@
 //         redis.maxInFlight pipelines in flight.
 // naive:  a new connection per key, as a job that opens Redis inside its per-record loop does;
 //         it exists to reproduce that bottleneck on demand.
+import { readFileSync } from 'node:fs'
 import { createClient, type RedisClientType } from 'redis'
 import type { ProcessorConfig } from '../config/types.ts'
 import { ErrorReply } from 'redis'
 import { ledgerKey, partField, windowKey } from '../../../contract/sink-keys.ts'
 import { SpateError } from '../errors.ts'
+import { UNTRUSTED_CERTIFICATE } from '../tls.ts'
 import { mergeScript, mergeScriptSha } from './merge-script.ts'
 import { retry } from '../retry.ts'
 import type { Logger } from '../log.ts'
@@ -82,6 +84,7 @@ function clientOptions (config: ProcessorConfig['redis']) {
     ...(config.username ? { username: config.username } : {}),
     ...(config.password ? { password: config.password } : {}),
     socket: {
+      ...(config.tls.caFile ? { ca: [readFileSync(config.tls.caFile, 'utf8')] } : {}),
       connectTimeout: 5000,
       // Keep reconnecting: a Redis restart must pause the pipeline, not end it.
       reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000),
@@ -150,6 +153,9 @@ export class RedisSink {
     const code = error instanceof ErrorReply ? reason.split(' ')[0] : undefined
     if (code === 'WRONGPASS' || code === 'NOAUTH' || code === 'NOPERM') {
       return new SpateError('SPATE_REDIS_AUTH', `Redis at ${url} refused the credentials (${reason}); check redis.username and SPATE_REDIS_PASSWORD`)
+    }
+    if (UNTRUSTED_CERTIFICATE.has(String((error as { code?: unknown }).code))) {
+      return new SpateError('SPATE_REDIS_TLS', `Redis at ${url} presents a TLS certificate that is not trusted (${reason}); set redis.tls.caFile (SPATE_REDIS_TLS_CA_FILE) to the PEM file of its CA`)
     }
     return new SpateError('SPATE_REDIS_UNREACHABLE', `cannot reach Redis at ${url} (${reason}); check redis.url and that Redis is running`)
   }
