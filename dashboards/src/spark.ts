@@ -26,6 +26,7 @@ export function sparkDashboard (): DashboardBuilder {
     'The Spark Structured Streaming job under test: input and processing rate, micro-batch duration, state rows, watermark, executors, and spate\'s verdict of the run from the job\'s output',
     ['spark', 'kafka', 'redis'])
     .withVariable(testidVariable())
+    .withVariable(labelVariable('topic', 'Topic', 'label_values(k6_kafka_writer_message_count_total{testid=~"$testid"}, topic)', 'Kafka topic the run produces to and the Spark job reads'))
     .withVariable(labelVariable('job', 'Job', `label_values(up{job=~"${SPARK_JOB}|${SPARK_EXECUTORS_JOB}"}, job)`, 'Prometheus jobs that scrape the Spark job (driver and executors)'))
     .withVariable(labelVariable('instance', 'Instance', 'label_values(up{job=~"$job"}, instance)', 'The Spark job\'s UI address (host:port of its metrics)'))
     .withRow(row('Now'))

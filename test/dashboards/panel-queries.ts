@@ -28,9 +28,14 @@ export function substitute (expr: string, variables: Record<string, string>, ran
 export interface QueryCheck {
   /** Queries checked. */
   checked: number
-  /** "dashboard / panel / refId: query" of each query that returned no series with a value. */
+  /**
+   * "dashboard / panel / refId: query" of each query that returned no series with a value, or
+   * that uses a variable its dashboard does not define (Grafana would leave it as it is).
+   */
   empty: string[]
 }
+
+const BUILTINS = new Set(['__rate_interval', '__interval', '__range'])
 
 /** Runs every panel query of the dashboards over [start, end] and names those without data. */
 export async function checkPanelQueries (prometheus: Prometheus, entries: DashboardFile[], variables: Record<string, string>, start: number, end: number, step = 5): Promise<QueryCheck> {
@@ -38,8 +43,14 @@ export async function checkPanelQueries (prometheus: Prometheus, entries: Dashbo
   let checked = 0
   for (const entry of entries) {
     const dashboard = entry.build()
+    const defined = new Set((dashboard.templating?.list ?? []).map((v) => v.name))
     for (const panel of (dashboard.panels ?? []) as Panel[]) {
       for (const target of panel.targets ?? []) {
+        const undefinedNames = [...target.expr.matchAll(/\$(?:\{(\w+)\}|(\w+))/g)].map((m) => (m[1] ?? m[2]) as string).filter((name) => !BUILTINS.has(name) && !defined.has(name))
+        if (undefinedNames.length > 0) {
+          empty.push(`${dashboard.title} / ${panel.title} / ${target.refId}: uses $${undefinedNames.join(', $')}, which the dashboard does not define: ${target.expr}`)
+          continue
+        }
         const expr = substitute(target.expr, variables, end - start)
         const series = await prometheus.queryRange(expr, start, end, step)
         const withValues = series.filter((s) => s.values.some(([, v]) => !Number.isNaN(Number(v))))

@@ -57,6 +57,22 @@ export const WARM_UP_RECORDS = 8
  * next ones, a minute on a busy 2-core box, and that is no part of what a run measures.
  */
 async function warmUp (job: SparkJob): Promise<void> {
+  const redis = createClient({ url: stack.redisUrl() })
+  await redis.connect()
+  try {
+    const seen = await redis.lLen(`${job.statsKey}:batches`)
+    await sendWarmUp(job)
+    const deadline = Date.now() + 300_000
+    while (await redis.lLen(`${job.statsKey}:batches`) <= seen) {
+      if (Date.now() > deadline) throw new Error(`the Spark job ${job.name} ran no micro-batch over its warm-up records within 300 s`)
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+  } finally {
+    await redis.quit()
+  }
+}
+
+async function sendWarmUp (job: SparkJob): Promise<void> {
   const producer = new Kafka({ clientId: 'spate-test-warm-up', brokers: stack.kafkaBrokers(), logLevel: logLevel.NOTHING }).producer()
   await producer.connect()
   try {
@@ -67,17 +83,6 @@ async function warmUp (job: SparkJob): Promise<void> {
     })
   } finally {
     await producer.disconnect()
-  }
-  const redis = createClient({ url: stack.redisUrl() })
-  await redis.connect()
-  try {
-    const deadline = Date.now() + 300_000
-    while (await redis.lLen(`${job.statsKey}:batches`) === 0) {
-      if (Date.now() > deadline) throw new Error(`the Spark job ${job.name} ran no micro-batch over its warm-up records within 300 s`)
-      await new Promise((resolve) => setTimeout(resolve, 500))
-    }
-  } finally {
-    await redis.quit()
   }
 }
 
@@ -91,10 +96,11 @@ export async function stopSparkJob (job: SparkJob): Promise<void> {
   if (stopped.code !== 0) throw new Error(`the Spark job did not stop: ${stopped.stderr}`)
 }
 
-/** Stops the job and starts it again with the same settings and checkpoint. */
+/** Stops the job and starts it again with the same settings and checkpoint (and warms it up again). */
 export async function restartSparkJob (job: SparkJob): Promise<void> {
   await stopSparkJob(job)
   await launch(job)
+  await warmUp(job)
 }
 
 /** Environment of a windows-mode spate run against the job. */
