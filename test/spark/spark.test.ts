@@ -165,3 +165,17 @@ test('the naive sink, a Redis connection per record, is measurably slower per ke
   t.diagnostic(`write time per key: pooled ${pooledPerKey.toFixed(3)} ms, naive ${naivePerKey.toFixed(3)} ms`)
   assert.ok(naivePerKey > 2 * pooledPerKey, `naive ${naivePerKey} ms/key, pooled ${pooledPerKey} ms/key`)
 })
+
+test('an s3a:// checkpoint without the S3 settings, or an s3:// one, stops the job with one line naming the fix', { timeout: 300_000 }, async () => {
+  const topic = uniqueName('spark-bad-checkpoint')
+  const missing = await run('pipelines/spark/spark.sh', ['run', '--topic', topic, '--partitions', '1', '--checkpoint', `s3a://${stack.s3Bucket()}/never`], {
+    env: { SPATE_S3_ENDPOINT: '', SPATE_S3_SECRET_ACCESS_KEY: '' },
+    timeoutMs: 240_000,
+  })
+  assert.equal(missing.code, 1, missing.stderr)
+  assert.match(missing.stderr, /^spark job: checkpoint\.location 's3a:\/\/[^']+' needs SPATE_S3_ENDPOINT, SPATE_S3_SECRET_ACCESS_KEY; run eval "\$\(stack\/stack\.sh env\)" first$/m)
+  assert.doesNotMatch(missing.stderr, /Traceback|\n\s+at /)
+  const scheme = await run('pipelines/spark/spark.sh', ['run', '--topic', topic, '--partitions', '1', '--checkpoint', 's3://bucket/path'], { timeoutMs: 240_000 })
+  assert.equal(scheme.code, 1, scheme.stderr)
+  assert.match(scheme.stderr, /^spark job: checkpoint\.location 's3:\/\/bucket\/path': use the s3a:\/\/ scheme \(Hadoop's S3A connector\)$/m)
+})
