@@ -11,6 +11,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../../build/lib.sh"
+cd "$SPATE_ROOT"
 
 script=${1:-scripts/spike.ts}
 run=spark-$(date +%s)

@@ -118,9 +118,15 @@ test('a spate run against the Spark job, checkpointing on S3 through S3A, exits 
     assert.equal(before.reduce((n, b) => n + b.records, 0), WARM_UP_RECORDS + produced, 'the first job read every record once')
     await restartSparkJob(job)
     const again = await run('spate', ['run', '--quiet', 'scripts/smoke.ts'], { env: windowsEnv(job, { SPATE_DURATION: '5s', SPATE_REPORT_DIR: reportDir }), timeoutMs: 300_000 })
-    assert.equal(again.code, 0, again.stdout + again.stderr)
+    // What counts here is the output, every record once; over two or three windows the latency
+    // trend gate (spate_latency_slope) is noise, so a breached timing threshold (99) is no failure.
+    assert.ok(again.code === 0 || again.code === 99, again.stdout + again.stderr)
     const producedAgain = summaryCount(again.stdout, 'kafka_writer_message_count')
-    assert.equal(summaryCount(again.stdout, 'spate_records_verified'), producedAgain)
+    assert.ok(producedAgain > 0)
+    assert.equal(summaryCount(again.stdout, 'spate_records_verified'), producedAgain, again.stdout)
+    for (const metric of ['spate_records_lost', 'spate_records_duplicated', 'spate_records_mismatched']) {
+      assert.equal(summaryCount(again.stdout, metric), 0, `${metric}: ${again.stdout}`)
+    }
     // Resumed: the batch ids go on, and only the new records (the restart's warm-up and the
     // second run's) were read; from the earliest offsets, a job without its checkpoint would read
     // the first run's records again.
