@@ -37,6 +37,20 @@ async function batches (key: string): Promise<Array<{ batch: number, records: nu
   }
 }
 
+/**
+ * The batches after the first `skip`, once their records add up to at least `records` (or after
+ * 120 s): the job lists a batch when Spark reports its progress, after its commit to the
+ * checkpoint, so a little after its windows are visible in Redis.
+ */
+async function batchesReading (key: string, skip: number, records: number): Promise<Array<{ batch: number, records: number }>> {
+  const deadline = Date.now() + 120_000
+  for (;;) {
+    const listed = (await batches(key)).slice(skip)
+    if (listed.reduce((n, b) => n + b.records, 0) >= records || Date.now() > deadline) return listed
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+  }
+}
+
 const pooledStats: Array<{ keys: number, ms: number }> = []
 
 test('a spate run against the Spark job, checkpointing on S3 through S3A, exits 0 with every record verified in its windows; Prometheus, the Spark dashboard and the run report show the run; a restart resumes from the checkpoint', { timeout: 900_000 }, async (t) => {
@@ -114,7 +128,7 @@ test('a spate run against the Spark job, checkpointing on S3 through S3A, exits 
     assert.ok(keys.some((k) => k.startsWith(`${prefix}/offsets/`)), `offsets in s3://${stack.s3Bucket()}/${prefix}: ${keys.slice(0, 10).join(', ')}`)
     assert.ok(keys.some((k) => k.startsWith(`${prefix}/commits/`)), 'commits on S3')
     assert.ok(keys.some((k) => k.startsWith(`${prefix}/state/`)), 'the window state on S3')
-    const before = await batches(job.statsKey)
+    const before = await batchesReading(job.statsKey, 0, WARM_UP_RECORDS + produced)
     assert.equal(before.reduce((n, b) => n + b.records, 0), WARM_UP_RECORDS + produced, 'the first job read every record once')
     await restartSparkJob(job)
     const again = await run('spate', ['run', '--quiet', 'scripts/smoke.ts'], { env: windowsEnv(job, { SPATE_DURATION: '5s', SPATE_REPORT_DIR: reportDir }), timeoutMs: 300_000 })
@@ -130,7 +144,7 @@ test('a spate run against the Spark job, checkpointing on S3 through S3A, exits 
     // Resumed: the batch ids go on, and only the new records (the restart's warm-up and the
     // second run's) were read; from the earliest offsets, a job without its checkpoint would read
     // the first run's records again.
-    const after = (await batches(job.statsKey)).slice(before.length)
+    const after = await batchesReading(job.statsKey, before.length, WARM_UP_RECORDS + producedAgain)
     assert.ok(after.length > 0)
     assert.ok(Math.min(...after.map((b) => b.batch)) > Math.max(...before.map((b) => b.batch)), `batch ids ${before.map((b) => b.batch).join(',')} then ${after.map((b) => b.batch).join(',')}`)
     assert.equal(after.reduce((n, b) => n + b.records, 0), WARM_UP_RECORDS + producedAgain)
