@@ -321,9 +321,10 @@ async function sparkBatchChart (prometheus: Prometheus, run: RunWindow): Promise
   const { from, to, step } = run
   const instances = run.spark?.instances ?? []
   const selector = `${SPARK_BATCH}{job=${quote(SPARK_JOB)},instance=~${quote(instances.map((i) => i.replace(/\./g, '\\.')).join('|'))}}`
+  // The gauge reads 0 until the query's first batch has finished: no batch, not a batch of 0 s.
   const q = {
-    longest: `max(max_over_time(${selector}[${step}s])) / 1000`,
-    shortest: `min(min_over_time(${selector}[${step}s])) / 1000`,
+    longest: `max(max_over_time(${selector}[${step}s])) / 1000 > 0`,
+    shortest: `min(min_over_time(${selector}[${step}s])) / 1000 > 0`,
   }
   const [longest, shortest] = await Promise.all([prometheus.queryRange(q.longest, from, to, step), prometheus.queryRange(q.shortest, from, to, step)])
   return {
@@ -360,7 +361,8 @@ export async function writeReport (options: ReportOptions): Promise<WrittenRepor
   const run = await findRun(prometheus, options.runId, explicit)
   const summary = readSummary(options.summaryPath, options.runId)
   log(`run ${run.runId}: ${new Date(run.from * 1000).toISOString()} to ${new Date(run.to * 1000).toISOString()} (${Math.round(run.to - run.from)} s, step ${run.step} s); querying`)
-  if (!run.processor) log(`no processor (job ${PROCESSOR_JOB}) was scraped while the load ran: the processor's charts will say "no data"`)
+  if (run.spark) log(`the Spark job at ${run.spark.instances.join(', ')} (job ${SPARK_JOB}) served the run: charting its micro-batch durations`)
+  if (!run.processor) log(`no processor (job ${PROCESSOR_JOB}) was scraped while the load ran: ${run.spark ? 'no processor charts' : 'the processor\'s charts will say "no data"'}`)
   const charts = await collectCharts(prometheus, run)
   for (const chart of charts) {
     const empty = chart.series.filter((s) => !s.points.some((p) => Number.isFinite(p.v))).map((s) => s.name)
