@@ -121,7 +121,27 @@ ensure_spark() {
       || fail "Maven finished but Spark's four Kafka jars are not all in $dir/jars; see $SPATE_CACHE/logs/spark-jars.log"
     touch "$dir/.complete"
   fi
+  ensure_spark_s3a "$dir/s3a-$SPARK_HADOOP_AWS_VERSION-$SPARK_AWS_SDK_VERSION"
   ln -sfn "$dir" "$SPATE_CACHE/spark"
+}
+
+# S3A for checkpoints on S3: hadoop-aws and the AWS SDK v2 modules it uses (build/spark-s3a/pom.xml,
+# 36 jars, 13 MB), not the SDK's 686 MB bundle; what pyspark already ships is left out. The job
+# adds them to spark.jars only for an s3a:// checkpoint (SPATE_SPARK_S3A_JARS).
+ensure_spark_s3a() {
+  local dir=$1
+  if [ ! -f "$dir/.complete" ]; then
+    step "fetching Spark's S3A connector (hadoop-aws $SPARK_HADOOP_AWS_VERSION, AWS SDK $SPARK_AWS_SDK_VERSION modules; first run only, 13 MB)"
+    rm -rf "$dir" && mkdir -p "$dir"
+    with_progress "maven copy-dependencies (S3A)" "$SPATE_CACHE/logs/spark-s3a.log" \
+      mvn -B -f "$SPATE_ROOT/build/spark-s3a/pom.xml" -Dmaven.repo.local="$SPATE_CACHE/m2" \
+        -Dhadoop.version="$SPARK_HADOOP_AWS_VERSION" -Dawssdk.version="$SPARK_AWS_SDK_VERSION" \
+        dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir" \
+        -DexcludeGroupIds=io.netty,org.slf4j,commons-codec,commons-logging,org.apache.httpcomponents,org.wildfly.openssl
+    ls "$dir/hadoop-aws-$SPARK_HADOOP_AWS_VERSION.jar" "$dir/s3-$SPARK_AWS_SDK_VERSION.jar" >/dev/null \
+      || fail "Maven finished but hadoop-aws or the AWS SDK's s3 module is missing in $dir; see $SPATE_CACHE/logs/spark-s3a.log"
+    touch "$dir/.complete"
+  fi
 }
 
 ensure_debian() {

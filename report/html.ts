@@ -98,6 +98,7 @@ export function renderPage (page: Page): string {
     ['processor', run.processor
       ? `started ${run.processor.starts.map((t) => e(utc(t))).join(', ')}; scraped at ${run.processor.instances.map((i) => `<code>${e(i)}</code>`).join(', ')}`
       : 'none was scraped while the load ran: no processor charts'],
+    ...(run.spark ? [['Spark job', `its streaming query reported while the load ran; scraped at ${run.spark.instances.map((i) => `<code>${e(i)}</code>`).join(', ')}`] as [string, string]] : []),
     ['verdict', verdict === 'threshold breached'
       ? `threshold breached: ${failed.map((t) => `<code>${e(t.metric)}: ${e(t.expression)}</code>`).join(', ')}`
       : verdict === 'passed' ? `passed: all ${summary.thresholds.length} thresholds held`

@@ -5,9 +5,12 @@
 // id as the `testid` label, which gives the run's time range. The processor is scraped (job
 // "spate-processor") and has no run label: its series are those of the processor processes
 // scraped while the load ran (told apart by their start
-// time), in that range, and of the run's topic where the metric has a topic.
+// time), in that range, and of the run's topic where the metric has a topic. When the pipeline
+// under test was the Spark job of pipelines/spark/ (its driver scraped as job "spate-spark" while
+// the load ran), the report charts its micro-batch durations too.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
+import { SPARK_JOB, sparkQueryGauge } from '../pipelines/spark/metrics.ts'
 import { PALETTE, type Chart, type Point, type Series } from './chart.ts'
 import { renderPage, type Verdict } from './html.ts'
 import { Prometheus, ReportError, type RangeSeries } from './prometheus.ts'
@@ -57,6 +60,26 @@ export interface RunWindow {
   k6Interval: number
   /** The processors scraped while the load ran, or undefined when none was. */
   processor: ProcessorRun | undefined
+  /** The Spark jobs scraped while the load ran, or undefined when none was. */
+  spark: SparkRun | undefined
+}
+
+/** The Spark jobs (scrape targets of job spate-spark) whose streaming query reported while the load ran. */
+export interface SparkRun {
+  instances: string[]
+}
+
+/** The Spark driver's micro-batch duration gauge (ms), set after every batch. */
+const SPARK_BATCH = sparkQueryGauge('latency')
+
+/**
+ * The Spark jobs that served the run: those whose streaming query reported a micro-batch
+ * between the load's first and last sample (a job's gauges exist only once its query ran).
+ */
+export async function findSparkJobs (prometheus: Prometheus, first: number, last: number): Promise<SparkRun | undefined> {
+  const samples = await prometheus.querySamples(`${SPARK_BATCH}{job=${quote(SPARK_JOB)}}[${Math.max(1, Math.ceil(last - first))}s]`, last)
+  const instances = [...new Set(samples.filter((s) => s.values.length > 0).map((s) => s.metric.instance).filter((i): i is string => !!i))].sort()
+  return instances.length ? { instances } : undefined
 }
 
 /** Which processor processes served the run: their start times (Unix seconds) and scrape targets. */
@@ -164,6 +187,7 @@ export async function findRun (prometheus: Prometheus, runId: string, explicit?:
   return {
     runId, first, last, from, to, step, topics,
     processor: await findProcessors(prometheus, first, last, to),
+    spark: await findSparkJobs(prometheus, first, last),
     producedUntil: producedTimes.length ? Math.max(...producedTimes) : undefined,
     k6Interval: sampleInterval(vus?.values.map(([t]) => t) ?? [], SCRAPE_SECONDS),
   }
@@ -222,7 +246,7 @@ export async function collectCharts (prometheus: Prometheus, run: RunWindow): Pr
     : []
   const reference = (value: number | undefined): Point[] => value === undefined || !Number.isFinite(value) ? [] : [{ t: to, v: value }]
 
-  return [
+  const charts: Chart[] = [
     {
       ...base,
       id: 'throughput',
@@ -283,6 +307,39 @@ export async function collectCharts (prometheus: Prometheus, run: RunWindow): Pr
       ],
     },
   ]
+  if (!run.spark) return charts
+  // Against the Spark job with no processor of spate's: the processor-only charts would be empty.
+  const shown = served ? charts : charts.filter((c) => c.id !== 'lag' && c.id !== 'batch')
+  return [...shown, await sparkBatchChart(prometheus, run)]
+}
+
+/**
+ * The Spark job's micro-batch durations, as the report's authors watched them: the streaming
+ * query's batch-duration gauge (set after every batch), the longest and shortest batch of each step.
+ */
+async function sparkBatchChart (prometheus: Prometheus, run: RunWindow): Promise<Chart> {
+  const { from, to, step } = run
+  const instances = run.spark?.instances ?? []
+  const selector = `${SPARK_BATCH}{job=${quote(SPARK_JOB)},instance=~${quote(instances.map((i) => i.replace(/\./g, '\\.')).join('|'))}}`
+  // The gauge reads 0 until the query's first batch has finished: no batch, not a batch of 0 s.
+  const q = {
+    longest: `max(max_over_time(${selector}[${step}s])) / 1000 > 0`,
+    shortest: `min(min_over_time(${selector}[${step}s])) / 1000 > 0`,
+  }
+  const [longest, shortest] = await Promise.all([prometheus.queryRange(q.longest, from, to, step), prometheus.queryRange(q.shortest, from, to, step)])
+  return {
+    from, to, step,
+    id: 'spark-batch',
+    title: 'Spark micro-batch duration',
+    caption: `Duration of the Spark job's micro-batches (read from Kafka, window, write to Redis, checkpoint), from its streaming query's batch-duration gauge (${SPARK_BATCH}, job ${SPARK_JOB} at ${instances.join(', ')}), set after every batch: the longest and the shortest batch of each ${step} s step.`,
+    unit: 'seconds',
+    series: [
+      { name: 'longest batch', points: toPoints(longest[0]), color: '#d62728', width: 2.5 },
+      { name: 'shortest batch', points: toPoints(shortest[0]), color: '#2ca02c', width: 1.5 },
+    ],
+    emptyHint: `the Spark job (job ${SPARK_JOB}) reported no micro-batch in this range`,
+    queries: [{ series: 'longest batch', query: q.longest }, { series: 'shortest batch', query: q.shortest }],
+  }
 }
 
 export interface WrittenReport {
@@ -304,7 +361,8 @@ export async function writeReport (options: ReportOptions): Promise<WrittenRepor
   const run = await findRun(prometheus, options.runId, explicit)
   const summary = readSummary(options.summaryPath, options.runId)
   log(`run ${run.runId}: ${new Date(run.from * 1000).toISOString()} to ${new Date(run.to * 1000).toISOString()} (${Math.round(run.to - run.from)} s, step ${run.step} s); querying`)
-  if (!run.processor) log(`no processor (job ${PROCESSOR_JOB}) was scraped while the load ran: the processor's charts will say "no data"`)
+  if (run.spark) log(`the Spark job at ${run.spark.instances.join(', ')} (job ${SPARK_JOB}) served the run: charting its micro-batch durations`)
+  if (!run.processor) log(`no processor (job ${PROCESSOR_JOB}) was scraped while the load ran: ${run.spark ? 'no processor charts' : 'the processor\'s charts will say "no data"'}`)
   const charts = await collectCharts(prometheus, run)
   for (const chart of charts) {
     const empty = chart.series.filter((s) => !s.points.some((p) => Number.isFinite(p.v))).map((s) => s.name)

@@ -5,6 +5,7 @@ import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard'
 import { loadGeneratorDashboard } from './load-generator.ts'
 import { pipelineOverviewDashboard } from './pipeline-overview.ts'
 import { processorDashboard } from './processor.ts'
+import { sparkDashboard } from './spark.ts'
 
 export const dashboardsDir = join(import.meta.dirname, '..')
 
@@ -12,12 +13,18 @@ export interface DashboardFile {
   /** Path relative to dashboards/ */
   file: string
   build: () => Dashboard
+  /**
+   * The real run whose data proves every panel query: the main job with spate's processor
+   * (test/dashboards/queries.test.ts) or a run against the Spark job (test/spark/spark.test.ts).
+   */
+  provenBy: 'processor' | 'spark'
 }
 
 export const dashboards: DashboardFile[] = [
-  { file: 'spate-pipeline-overview.json', build: () => pipelineOverviewDashboard().build() },
-  { file: 'spate-load-generator.json', build: () => loadGeneratorDashboard().build() },
-  { file: 'spate-processor.json', build: () => processorDashboard().build() },
+  { file: 'spate-pipeline-overview.json', build: () => pipelineOverviewDashboard().build(), provenBy: 'processor' },
+  { file: 'spate-load-generator.json', build: () => loadGeneratorDashboard().build(), provenBy: 'processor' },
+  { file: 'spate-processor.json', build: () => processorDashboard().build(), provenBy: 'processor' },
+  { file: 'spate-spark.json', build: () => sparkDashboard().build(), provenBy: 'spark' },
 ]
 
 /** The Grafana version the dashboards are written for (schemaVersion of the SDK). */
@@ -34,7 +41,7 @@ export function importable (dashboard: Dashboard): Record<string, unknown> {
     __inputs: [{
       name: 'DS_PROMETHEUS',
       label: 'Prometheus',
-      description: 'The Prometheus that scrapes the processor and receives the load engine\'s remote write',
+      description: 'The Prometheus that scrapes the processor (or the Spark job) and receives the load engine\'s remote write',
       type: 'datasource',
       pluginId: 'prometheus',
       pluginName: 'Prometheus',

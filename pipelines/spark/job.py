@@ -61,10 +61,49 @@ def load_config(args):
     return c
 
 
+S3_ENV = ("SPATE_S3_ENDPOINT", "SPATE_S3_REGION", "SPATE_S3_ACCESS_KEY_ID", "SPATE_S3_SECRET_ACCESS_KEY")
+
+
+def s3a_settings(location):
+    """Spark settings for a checkpoint on the stack's S3 server through S3A, or {} for a directory.
+
+    The endpoint and region come from SPATE_S3_*; the credentials go to the JVM as the AWS SDK's
+    environment variables (never into a Spark setting, which the UI and event logs would show).
+    """
+    if not location.startswith("s3a://"):
+        if location.startswith(("s3://", "s3n://")):
+            sys.exit(f"spark job: checkpoint.location {location!r}: use the s3a:// scheme (Hadoop's S3A connector)")
+        return {}
+    missing = [name for name in S3_ENV if not os.environ.get(name)]
+    if missing:
+        sys.exit(f"spark job: checkpoint.location {location!r} needs {', '.join(missing)}; run eval \"$(stack/stack.sh env)\" first")
+    jars = os.environ.get("SPATE_SPARK_S3A_JARS", "")
+    if "hadoop-aws-" not in jars:
+        sys.exit(f"spark job: checkpoint.location {location!r} needs the S3A jars; start the job with pipelines/spark/spark.sh (build/toolchain.sh spark installs them)")
+    os.environ["AWS_ACCESS_KEY_ID"] = os.environ["SPATE_S3_ACCESS_KEY_ID"]
+    os.environ["AWS_SECRET_ACCESS_KEY"] = os.environ["SPATE_S3_SECRET_ACCESS_KEY"]
+    endpoint = os.environ["SPATE_S3_ENDPOINT"]
+    h = "spark.hadoop.fs.s3a."
+    return {
+        "jars": jars,
+        h + "endpoint": endpoint,
+        h + "endpoint.region": os.environ["SPATE_S3_REGION"],
+        h + "path.style.access": "true",
+        h + "connection.ssl.enabled": str(endpoint.startswith("https://")).lower(),
+        h + "aws.credentials.provider": "software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider",
+        # Fail within a minute when the S3 server is down instead of retrying for many minutes.
+        h + "attempts.maximum": "3",
+        h + "retry.limit": "3",
+    }
+
+
 def session(c):
     from pyspark.sql import SparkSession
 
     jars = os.environ.get("SPATE_SPARK_JARS", "")
+    s3a = s3a_settings(c["checkpoint"]["location"])
+    if s3a:
+        jars = ",".join(j for j in (jars, s3a.pop("jars")) if j)
     e = c["engine"]
     b = SparkSession.builder.appName("spate-spark-job")
     if not os.environ.get("PYSPARK_GATEWAY_PORT"):
@@ -76,6 +115,8 @@ def session(c):
     )
     if jars:
         b = b.config("spark.jars", jars)
+    for key, value in s3a.items():
+        b = b.config(key, value)
     b = (
         b        .config("spark.ui.port", str(c["metrics"]["uiPort"]))
         .config("spark.ui.showConsoleProgress", "false")

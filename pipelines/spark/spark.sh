@@ -33,6 +33,9 @@ job_env() {
   local spark="$SPATE_CACHE/spark"
   SPATE_SPARK_JARS=$(find "$spark/jars" -name '*.jar' | LC_ALL=C sort | paste -sd, -)
   export SPATE_SPARK_JARS
+  # S3A, added by the job only for an s3a:// checkpoint (build/toolchain.sh ensure_spark_s3a).
+  SPATE_SPARK_S3A_JARS=$(find "$spark/s3a-$SPARK_HADOOP_AWS_VERSION-$SPARK_AWS_SDK_VERSION" -name '*.jar' | LC_ALL=C sort | paste -sd, -)
+  export SPATE_SPARK_S3A_JARS
   export PYSPARK_PYTHON="$spark/venv/bin/python" PYSPARK_DRIVER_PYTHON="$spark/venv/bin/python"
   export SPARK_LOCAL_IP=127.0.0.1 SPARK_LOCAL_HOSTNAME=localhost
   PYTHON="$spark/venv/bin/python"

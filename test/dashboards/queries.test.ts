@@ -1,7 +1,8 @@
 // The test that proves the dashboards: after a short real run of the main job (the load engine's
 // remote write tagged with the run's testid, the processor scraped by the stack's Prometheus), every query
-// of every panel, with the dashboard's variables substituted as Grafana would, returns series
-// with values from the real Prometheus. A panel whose query returns nothing fails.
+// of every panel of the dashboards it feeds, with the dashboard's variables substituted as Grafana
+// would, returns series with values from the real Prometheus. A panel whose query returns nothing
+// fails. (The Spark dashboard is proven the same way after a Spark run, test/spark/spark.test.ts.)
 import assert from 'node:assert/strict'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -10,25 +11,7 @@ import { test } from 'node:test'
 import { dashboards } from '../../dashboards/src/index.ts'
 import { Prometheus } from '../../report/prometheus.ts'
 import { run, stack, uniqueName } from '../helpers.ts'
-
-interface Target { expr: string, refId: string }
-interface Panel { type: string, title: string, targets?: Target[] }
-
-// As Grafana's Prometheus data source escapes a variable's value inside a =~ matcher's string.
-const escapeRegex = (text: string) => text.replace(/\\/g, '\\\\\\\\').replace(/[$^*{}[\]+?.()|]/g, '\\\\$&')
-
-/** Grafana's substitution for a range query: variables, then the built-in intervals. */
-function substitute (expr: string, variables: Record<string, string>, rangeSeconds: number): string {
-  // $__rate_interval = max($__interval + scrape interval, 4 x scrape interval), with the data
-  // source's scrape interval at the stack's 5 s (dashboards/provisioning).
-  const builtins: Record<string, string> = { __rate_interval: '20s', __interval: '5s', __range: `${rangeSeconds}s` }
-  return expr.replace(/\$(?:\{(\w+)\}|(\w+))/g, (whole, braced?: string, bare?: string) => {
-    const name = (braced ?? bare) as string
-    const value = builtins[name] ?? variables[name]
-    if (value === undefined) throw new Error(`query uses $${name}, which the test does not set: ${expr}`)
-    return value
-  })
-}
+import { checkPanelQueries, escapeRegex } from './panel-queries.ts'
 
 /** The last non-NaN value of a query's only series. */
 async function lastValue (prometheus: Prometheus, expr: string, start: number, end: number): Promise<number> {
@@ -85,20 +68,8 @@ test('every panel query of every dashboard returns data from a real run', { time
     job: 'spate-processor',
     instance: escapeRegex(`127.0.0.1:${metricsPort}`),
   }
-  const empty: string[] = []
-  let checked = 0
-  for (const entry of dashboards) {
-    const dashboard = entry.build()
-    for (const panel of (dashboard.panels ?? []) as Panel[]) {
-      for (const target of panel.targets ?? []) {
-        const expr = substitute(target.expr, variables, end - start)
-        const series = await prometheus.queryRange(expr, start, end, 5)
-        const withValues = series.filter((s) => s.values.some(([, v]) => !Number.isNaN(Number(v))))
-        checked++
-        if (withValues.length === 0) empty.push(`${dashboard.title} / ${panel.title} / ${target.refId}: ${expr}`)
-      }
-    }
-  }
+  // The Spark dashboard is proven by the run against the Spark job (test/spark/spark.test.ts).
+  const { checked, empty } = await checkPanelQueries(prometheus, dashboards.filter((d) => d.provenBy === 'processor'), variables, start, end)
   assert.deepEqual(empty, [], `panel queries that returned no data:\n${empty.join('\n')}`)
   assert.ok(checked > 60, `only ${checked} queries checked`)
 
