@@ -135,7 +135,8 @@ async function main (): Promise<void> {
     const now = Date.now()
     if (now - lastStatus >= STATUS_EVERY_MS) {
       lastStatus = now
-      log.info('status', { lag: sample.lag, needed: policy.needed, desired: policy.target, running: supervisor.running, ready: supervisor.ready, pids: supervisor.pids })
+      const behind = Object.fromEntries([...sample.byPartition].filter(([, n]) => n > 0))
+      log.info('status', { lag: sample.lag, lagByPartition: behind, needed: policy.needed, desired: policy.target, running: supervisor.running, ready: supervisor.ready, pids: supervisor.pids })
     }
   }
   let timer: NodeJS.Timeout | undefined
