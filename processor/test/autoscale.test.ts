@@ -155,6 +155,21 @@ test('the supervisor stops instances by PID: SIGTERM, then SIGKILL after the sto
   assert.ok(!alive(three[0] as number))
 })
 
+test('an instance killed with SIGKILL from outside is logged with the signal and started again', { timeout: 30_000 }, async () => {
+  const { lines, log, out } = quietLog()
+  const supervisor = new Supervisor({ command: standIn(), cwd: root, env: process.env, portBase: 1, readyHost: '127.0.0.1', stopTimeoutMs: 5000, log, out })
+  supervisor.scaleTo(1)
+  await sleep(800)
+  const [pid] = supervisor.pids
+  process.kill(pid as number, 'SIGKILL')
+  await sleep(2000)
+  assert.match(lines.find((l) => l.includes('exited unexpectedly')) ?? lines.join(''), new RegExp(`"pid":${pid},"code":null,"signal":"SIGKILL"`))
+  const [again] = supervisor.pids
+  assert.ok(again !== undefined && again !== pid && alive(again), 'a new process runs in the slot')
+  await supervisor.stopAll()
+  assert.ok(!alive(again))
+})
+
 test('an instance that dies on its own is logged and started again in its slot', { timeout: 60_000 }, async () => {
   const { lines, log, out } = quietLog()
   let restarts = 0

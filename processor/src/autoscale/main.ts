@@ -94,8 +94,6 @@ async function main (): Promise<void> {
     pollIntervalMs: options.pollIntervalMs,
     metrics: `http://${options.metricsHost}:${options.metricsPort}/metrics`,
   })
-  supervisor.scaleTo(initial)
-
   const gauges = (sample?: LagSample): void => {
     metrics.desired.set(policy.target)
     metrics.running.set(supervisor.running)
@@ -103,9 +101,11 @@ async function main (): Promise<void> {
     if (sample) {
       metrics.lag.set(sample.lag)
       metrics.partitions.set(sample.partitions)
-      metrics.needed.set(policy.needed)
+      metrics.needed.set(policy.neededFor(sample.lag, sample.partitions))
     }
   }
+  supervisor.scaleTo(initial)
+  gauges(first)
   let stopping = false
   let lastStatus = 0
   let lastLagError = ''
