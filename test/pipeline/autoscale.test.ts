@@ -29,6 +29,17 @@ function summaryCount (stdout: string, metric: string): number {
   return Number(new RegExp(`${metric}\\.*: (\\d+)`).exec(stdout)?.[1] ?? NaN)
 }
 
+/** The promise's value, or 'timeout' after ms; the timer never outlives it. */
+async function within<T> (promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), ms) })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 function alive (pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -61,7 +72,7 @@ test('instances follow the lag of a ramp and a spike up and back down to min, wi
     sampling = false
     if (supervisor.exitCode === null) {
       supervisor.kill('SIGTERM')
-      if (await Promise.race([exited.then(() => false), sleep(60_000).then(() => true)])) supervisor.kill('SIGKILL')
+      if (await within(exited, 60_000) === 'timeout') supervisor.kill('SIGKILL')
     }
     for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL')
   })
@@ -198,7 +209,7 @@ test('instances follow the lag of a ramp and a spike up and back down to min, wi
 
   // Stopping the supervisor stops every instance it started, by PID.
   supervisor.kill('SIGTERM')
-  const code = await Promise.race([exited, sleep(90_000).then(() => 'timeout')])
+  const code = await within(exited, 90_000)
   assert.equal(code, 0, output())
   assert.ok(pids.size >= 3, `instances started: ${[...pids].join(', ')}`)
   for (const pid of pids) assert.ok(!alive(pid), `instance pid ${pid} still runs after the supervisor stopped`)
