@@ -46,6 +46,11 @@ export class EnvReader {
     this.problem ??= `${name}=${JSON.stringify(raw)} is invalid: ${allowed}`
   }
 
+  /** Set, but to the empty string (which string() reads as unset). */
+  empty (name: string): boolean {
+    return this.env[name] === ''
+  }
+
   string (name: string, fallback: string, pattern?: RegExp, allowed = 'a non-empty string'): string {
     const raw = this.env[name]
     if (raw === undefined || raw === '') return fallback

@@ -23,7 +23,8 @@ export interface KeepsUpConfig {
 
 export function readKeepsUpConfig (read: EnvReader): KeepsUpConfig {
   return {
-    group: read.string('SPATE_CONSUMER_GROUP', 'spate-processor', /^[A-Za-z0-9._-]{0,249}$/, 'a consumer group id, or empty to skip the keeps-up check'),
+    // Empty on purpose turns the check off; unset means the processor's default group.
+    group: read.empty('SPATE_CONSUMER_GROUP') ? '' : read.string('SPATE_CONSUMER_GROUP', 'spate-processor', /^[A-Za-z0-9._-]{0,249}$/, 'a consumer group id, or empty to skip the keeps-up check'),
     intervalSeconds: read.number('SPATE_LAG_INTERVAL', 2, { min: 0.2, max: 60 }),
     warmupSeconds: read.number('SPATE_WARMUP', 60, { min: 0, max: 86_400 }),
     processorMetricsUrl: read.string('SPATE_PROCESSOR_METRICS_URL', '', /^https?:\/\/\S+$/, 'http://host:port/metrics'),

@@ -1,5 +1,6 @@
-// The Kubernetes manifests of distributed load (deploy/k8s/load): decoded strictly into the
-// Kubernetes API's Go types by deploy/k8s/validate, and the shell steps of their ConfigMap run
+// The Kubernetes manifests of distributed load (deploy/k8s/load) and of the processor scaled by
+// KEDA (deploy/k8s/processor): decoded strictly into the Kubernetes API's Go types, or against
+// KEDA's CRD schema, by deploy/k8s/validate, and the shell steps of their ConfigMap run
 // here as the Indexed Job's pods would run them: two instances meet at the start barrier, run
 // their segments, and the merge step gives the whole test's verdict.
 import assert from 'node:assert/strict'
@@ -12,11 +13,29 @@ import { root, run } from '../helpers.ts'
 
 test('the Kubernetes manifests decode strictly into the API types and reference each other', { timeout: 600_000 }, async () => {
   // The first build of the Kubernetes API types takes a minute or two on a 2-core machine.
-  const result = await run('bash', ['-c', '. build/lib.sh && cd deploy/k8s/validate && go test -count=1 ./... && go run . ../load'], { timeoutMs: 590_000 })
+  const result = await run('bash', ['-c', '. build/lib.sh && cd deploy/k8s/validate && go test -count=1 ./... && go run . ../load ../processor'], { timeoutMs: 590_000 })
   assert.equal(result.code, 0, result.stdout + result.stderr)
-  for (const object of ['Job/spate-load', 'Job/spate-load-merge', 'ConfigMap/spate-load-script', 'PersistentVolumeClaim/spate-load-results']) {
+  for (const object of ['Job/spate-load', 'Job/spate-load-merge', 'ConfigMap/spate-load-script', 'PersistentVolumeClaim/spate-load-results',
+    'Deployment/spate-processor', 'ConfigMap/spate-processor-config', 'ScaledObject/spate-processor', 'TriggerAuthentication/spate-processor-kafka']) {
     assert.ok(result.stdout.includes(object), `validated ${object}: ${result.stdout}`)
   }
+})
+
+test('the processor\'s KEDA manifests are held to KEDA\'s CRD schema: a misspelled field fails the validator', { timeout: 600_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'spate-k8s-keda-'))
+  for (const name of ['config.yaml', 'deployment.yaml', 'scaledobject.yaml']) {
+    let text = await readFile(join(root, 'deploy', 'k8s', 'processor', name), 'utf8')
+    if (name === 'scaledobject.yaml') {
+      assert.match(text, /cooldownPeriod: 60\n/)
+      text = text.replace('cooldownPeriod: 60\n', 'cooldownPeriods: 60\n')
+    }
+    await writeFile(join(dir, name), text)
+  }
+  const result = await run('bash', ['-c', `. build/lib.sh && cd deploy/k8s/validate && go run . ${dir}`], { timeoutMs: 590_000 })
+  assert.equal(result.code, 1, result.stdout + result.stderr)
+  assert.match(result.stderr, /^validate: scaledobject\.yaml \(document 1\): ScaledObject: \.spec\.cooldownPeriods: unknown field "cooldownPeriods"$/m)
+  // The other objects still decode; only the broken one is refused.
+  assert.match(result.stdout, /ok {2}deployment\.yaml \(document 1\) Deployment\/spate-processor/)
 })
 
 test('the load Job\'s instances meet at the barrier, run their segments and merge into one verdict', { timeout: 120_000 }, async () => {

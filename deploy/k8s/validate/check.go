@@ -5,6 +5,7 @@ import (
 	"path"
 	"strconv"
 
+	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -22,13 +23,30 @@ func Check(objs []Object) []error {
 			claims[v.Name] = true
 		}
 	}
+	deployments := map[string]*appsv1.Deployment{}
+	triggerAuths := map[string]*Custom{}
+	for _, o := range objs {
+		switch v := o.Value.(type) {
+		case *appsv1.Deployment:
+			deployments[v.Name] = v
+		case *Custom:
+			if v.Kind == "TriggerAuthentication" {
+				triggerAuths[v.Name] = v
+			}
+		}
+	}
 	var errs []error
 	for _, o := range objs {
-		job, ok := o.Value.(*batchv1.Job)
-		if !ok {
-			continue
+		switch v := o.Value.(type) {
+		case *batchv1.Job:
+			errs = append(errs, checkJob(o.Source, v, configMaps, claims)...)
+		case *appsv1.Deployment:
+			errs = append(errs, checkDeployment(o.Source, v, configMaps)...)
+		case *Custom:
+			if v.Kind == "ScaledObject" {
+				errs = append(errs, checkScaledObject(o.Source, v, deployments, configMaps, triggerAuths)...)
+			}
 		}
-		errs = append(errs, checkJob(o.Source, job, configMaps, claims)...)
 	}
 	return errs
 }

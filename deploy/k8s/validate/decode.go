@@ -46,9 +46,25 @@ func DecodeFile(path string) ([]Object, error) {
 		if err := yaml.Unmarshal(doc, &meta); err != nil {
 			return nil, fmt.Errorf("%s: %v", source, err)
 		}
+		if schema, ok := crdSchemas[meta.APIVersion+"/"+meta.Kind]; ok {
+			c, err := decodeCustom(doc, schema, meta.APIVersion, meta.Kind)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s: %v", source, meta.Kind, err)
+			}
+			// Its metadata is the Kubernetes API's own type, decoded strictly like the rest.
+			var objectMeta metav1.ObjectMeta
+			if raw, err := yaml.Marshal(c.Object["metadata"]); err != nil || yaml.UnmarshalStrict(raw, &objectMeta) != nil {
+				return nil, fmt.Errorf("%s: %s: metadata: %v", source, meta.Kind, yaml.UnmarshalStrict(raw, &objectMeta))
+			}
+			if c.Name == "" {
+				return nil, fmt.Errorf("%s: %s has no metadata.name", source, meta.Kind)
+			}
+			objs = append(objs, Object{Source: source, Kind: meta.Kind, Name: c.Name, Value: c})
+			continue
+		}
 		newValue, ok := kinds[meta.APIVersion+"/"+meta.Kind]
 		if !ok {
-			return nil, fmt.Errorf("%s: apiVersion %q kind %q is not a type this validator knows; add it to kinds", source, meta.APIVersion, meta.Kind)
+			return nil, fmt.Errorf("%s: apiVersion %q kind %q is not a type this validator knows; add it to kinds, or its CRD to crds/", source, meta.APIVersion, meta.Kind)
 		}
 		v := newValue()
 		if err := yaml.UnmarshalStrict(doc, v); err != nil {
