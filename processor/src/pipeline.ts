@@ -42,6 +42,10 @@ export class Pipeline {
   private readonly highWatermarks = new Map<number, bigint>()
   /** Partitions the group currently assigns to this instance. */
   private assigned = new Set<number>()
+  /** Counts the group's assignments: a new one drops the state and records of the one before. */
+  private generation = 0
+  /** Fenced partitions the group still assigns here, being restored and re-read (recoverFenced). */
+  private readonly recovering = new Set<number>()
   private stopping = false
   private running: Promise<void> | undefined
   private ready = false
@@ -75,7 +79,18 @@ export class Pipeline {
       windowOptions: { size: config.window.size, lateness: config.window.allowedLateness, extraCount: logic.extras.length },
       isAssigned,
     })
-    this.step = new BatchStep({ config, log, metrics, logic, sink: this.sink, deadLetters: this.deadLetters, ownership: this.ownership, highWatermarks: this.highWatermarks, isAssigned })
+    this.step = new BatchStep({
+      config,
+      log,
+      metrics,
+      logic,
+      sink: this.sink,
+      deadLetters: this.deadLetters,
+      ownership: this.ownership,
+      highWatermarks: this.highWatermarks,
+      isAssigned: (partition) => this.assigned.has(partition) && !this.recovering.has(partition),
+      generation: () => this.generation,
+    })
   }
 
   get isReady (): boolean {
@@ -119,14 +134,25 @@ export class Pipeline {
     })
   }
 
+  /**
+   * A new assignment of the group (a generation). Every partition, kept or not, is restored from
+   * its latest checkpoint and claimed again, and the buffered records are dropped: the consumer
+   * reads each assigned partition again from its committed offset, which is never past the
+   * checkpoint. State held across the rebalance could be stale: an instance the group dropped
+   * (a missed session timeout) and then let rejoin may get a partition back that another member
+   * claimed and advanced meanwhile.
+   */
   private onAssignment (partitions: number[]): void {
+    this.generation++
     this.assigned = new Set(partitions)
+    this.recovering.clear()
     for (const partition of [...this.ownership.partitions.keys()]) {
-      if (this.assigned.has(partition)) continue
       this.ownership.release(partition)
+      if (this.assigned.has(partition)) continue
       this.highWatermarks.delete(partition)
       this.metrics.lag.remove({ partition: String(partition) })
     }
+    this.intake.drop()
     this.metrics.assignedPartitions.set(partitions.length)
     this.log.info('partitions assigned', { partitions })
     // Claimed now, not on their first record: a partition that receives nothing more must still
@@ -156,6 +182,7 @@ export class Pipeline {
     const started = performance.now()
     const result = await this.step.run(batch, force)
     if (result.checkpointed.length > 0) this.commits.commit(result.checkpointed)
+    this.recoverFenced()
     this.totals.checkpoints += result.checkpointed.length
     this.totals.windows += result.windowsClosed
     if (batch.length > 0) {
@@ -167,6 +194,35 @@ export class Pipeline {
     }
     if (!this.stopping) await this.intake.throttle(batch, performance.now() - started)
     this.updateLag()
+  }
+
+  /**
+   * A partition fenced while the group still assigns it here: normally a zombie, which the group
+   * tells within a session timeout (a new assignment then restores everything). If the group
+   * still assigns it after that, nobody else processes it (another member's claim landed after
+   * the group had moved the partition here): restore it from the latest checkpoint, claim it
+   * again and read it again from that checkpoint's offset.
+   */
+  private recoverFenced (): void {
+    const now = Date.now()
+    for (const [partition, owned] of this.ownership.partitions) {
+      if (!owned.fenced || !this.assigned.has(partition) || this.recovering.has(partition)) continue
+      if (now - (owned.fencedAt ?? now) < this.config.kafka.sessionTimeout + 2000) continue
+      const generation = this.generation
+      this.recovering.add(partition)
+      this.ownership.release(partition)
+      this.intake.drop(partition)
+      this.log.warn('partition fenced but still assigned here; restoring it from the latest checkpoint', { partition })
+      this.ownership.claim(partition).then((claimed) => {
+        if (generation !== this.generation) return
+        if (claimed) this.consumer.seek(partition, claimed.windows.nextOffset)
+        this.intake.drop(partition)
+        this.recovering.delete(partition)
+      }, (error: unknown) => {
+        this.ready = false
+        this.onFatal(error)
+      })
+    }
   }
 
   /**

@@ -183,6 +183,11 @@ export class GroupConsumer {
     }
   }
 
+  /** The next fetch of the partition starts at offset; batches fetched before are not delivered. */
+  seek (partition: number, offset: bigint): void {
+    this.consumer.seek({ topic: this.topic, partition, offset: offset.toString() })
+  }
+
   async commit (offsets: Array<{ partition: number, offset: bigint }>): Promise<void> {
     await this.consumer.commitOffsets(offsets.map(({ partition, offset }) => ({ topic: this.topic, partition, offset: offset.toString() })))
   }

@@ -49,11 +49,14 @@ export class Workers {
   private stopping = false
   /** Called once when a worker fails after the start: the process must exit non-zero. */
   private readonly onFatal: (message: string) => void
+  private readonly entry: URL
 
-  constructor (config: ProcessorConfig, log: Logger, onFatal: (message: string) => void) {
+  /** entry: the worker threads' script (workers/thread.mjs; the tests give a stand-in). */
+  constructor (config: ProcessorConfig, log: Logger, onFatal: (message: string) => void, entry = new URL('./thread.mjs', import.meta.url)) {
     this.config = config
     this.log = log
     this.onFatal = onFatal
+    this.entry = entry
     collectDefaultMetrics({ register: this.registry, prefix: 'spate_process_', eventLoopMonitoringPrecision: 20 })
   }
 
@@ -68,7 +71,7 @@ export class Workers {
       let started = false
       for (let index = 0; index < this.config.workers; index++) {
         const init: WorkerInit = { config, index }
-        const worker = new Worker(new URL('./thread.mjs', import.meta.url), { workerData: init })
+        const worker = new Worker(this.entry, { workerData: init })
         const thread: Thread = { index, worker, ready: false, stopped: undefined }
         this.threads.push(thread)
         worker.on('message', (message: FromWorker) => {
