@@ -25,6 +25,7 @@ const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 12)
 const NAIVE_RECORDS = Number(process.env.BENCH_NAIVE_RECORDS ?? 3_000)
 const WORKERS = (process.env.BENCH_WORKERS ?? String(availableParallelism())).split(',').map((n) => Number(n.trim()))
 const CPU_PROF = process.env.BENCH_CPU_PROF
+const DRAIN_TIMEOUT_MS = 600_000
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`)
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 
@@ -115,14 +116,16 @@ async function drain (topic: string, records: number, instances: number, extra: 
     while (count < records) {
       await new Promise((resolve) => setTimeout(resolve, 500))
       count = 0
+      // One pipelined round trip per scan page: the poll must not take CPU from the processor.
       for await (const keys of redis.scanIterator({ MATCH: `${prefix}:ledger:*`, COUNT: 1000 })) {
-        for (const key of keys) count += Number(await redis.hGet(key, 'count'))
+        for (const value of await Promise.all(keys.map((key) => redis.hGet(key, 'count')))) count += Number(value)
       }
       if (performance.now() - lastReport > 10_000) {
         log(`  ${fmt(count)} of ${fmt(records)} records written`)
         lastReport = performance.now()
       }
       if (children.some((c) => c.exitCode !== null)) throw new Error('a processor exited during the benchmark')
+      if (performance.now() - started > DRAIN_TIMEOUT_MS) throw new Error(`${fmt(count)} of ${fmt(records)} records written after ${DRAIN_TIMEOUT_MS / 1000} s: the drain stalled`)
     }
     const seconds = (performance.now() - started) / 1000
     let windowKeys = 0

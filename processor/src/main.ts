@@ -92,16 +92,52 @@ async function main (): Promise<void> {
     redis: { mode: config.redis.mode, poolSize: config.redis.poolSize },
     metrics: `http://${config.metrics.host}:${config.metrics.port}/metrics`,
   })
+  // Signals are handled from here on: one during the start (a worker still joining the group)
+  // stops the processor once it has started, so a clean stop is never a killed process.
+  let started = false
+  let signalled: string | undefined
+  let report: NodeJS.Timeout | undefined
+  const shutdown = (signal: string): void => {
+    if (signalled) {
+      log.warn('second signal: exiting without a final checkpoint (the last one stands)', { signal })
+      process.exit(1)
+    }
+    signalled = signal
+    if (!started) {
+      log.info('signal during the start: stopping once started', { signal })
+      return
+    }
+    log.info('stopping: finishing the batch, checkpointing, leaving the group', { signal })
+    runner.stop().then((totals) => {
+      clearInterval(report)
+      server.close()
+      log.info('stopped', { totals })
+      process.exit(0)
+    }, (error: unknown) => {
+      log.error('shutdown failed; the last checkpoint stands', { error: describeError(error) })
+      process.exit(1)
+    })
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+
   try {
     await runner.start()
   } catch (error) {
     fatal(error instanceof StartError ? error.message : describeError(error, config))
   }
+  started = true
   log.info('consuming', { topic: config.kafka.topic, workers: config.workers })
+  if (signalled) {
+    const signal = signalled
+    signalled = undefined
+    shutdown(signal)
+    return
+  }
 
   let last = { ...await runner.totals(), at: Date.now() }
   let reporting = false
-  const report = config.log.reportInterval > 0
+  report = config.log.reportInterval > 0
     ? setInterval(() => {
       if (reporting) return
       reporting = true
@@ -120,27 +156,6 @@ async function main (): Promise<void> {
       }).finally(() => { reporting = false })
     }, config.log.reportInterval)
     : undefined
-
-  let signalled = false
-  const shutdown = (signal: string): void => {
-    if (signalled) {
-      log.warn('second signal: exiting without a final checkpoint (the last one stands)', { signal })
-      process.exit(1)
-    }
-    signalled = true
-    log.info('stopping: finishing the batch, checkpointing, leaving the group', { signal })
-    runner.stop().then((totals) => {
-      clearInterval(report)
-      server.close()
-      log.info('stopped', { totals })
-      process.exit(0)
-    }, (error: unknown) => {
-      log.error('shutdown failed; the last checkpoint stands', { error: describeError(error) })
-      process.exit(1)
-    })
-  }
-  process.on('SIGTERM', () => shutdown('SIGTERM'))
-  process.on('SIGINT', () => shutdown('SIGINT'))
 }
 
 await main()

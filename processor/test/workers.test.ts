@@ -126,6 +126,7 @@ test('workers: metrics and totals are summed; a worker that cannot start fails t
   let failed: string | undefined
   const dying = new Workers(config, quiet, (message) => { failed = message }, fake)
   await dying.start()
+  await dying.totals()
   await eventually(async () => failed !== undefined, 10_000, () => 'the dead worker was not noticed')
   assert.match(failed ?? '', /^worker 1 crashed \(stand-in failure\)/)
   await dying.stop().catch(() => {})
