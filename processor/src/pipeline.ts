@@ -42,7 +42,9 @@ export class Pipeline {
   private readonly highWatermarks = new Map<number, bigint>()
   /** Partitions the group currently assigns to this instance. */
   private assigned = new Set<number>()
-  /** Counts the group's assignments: a new one drops the state and records of the one before. */
+  /** This consumer's id in the group, as of the last assignment. */
+  private memberId: string | undefined
+  /** Changes when the group had dropped this consumer: state and records before it are dropped. */
   private generation = 0
   /** Fenced partitions the group still assigns here, being restored and re-read (recoverFenced). */
   private readonly recovering = new Set<number>()
@@ -112,7 +114,7 @@ export class Pipeline {
       }
       await this.deadLetters.connect()
       await this.consumer.start({
-        onAssigned: (partitions) => this.onAssignment(partitions),
+        onAssigned: (partitions, memberId) => this.onAssignment(partitions, memberId),
         onStopped: (error) => {
           if (this.stopping) return
           this.ready = false
@@ -135,24 +137,32 @@ export class Pipeline {
   }
 
   /**
-   * A new assignment of the group (a generation). Every partition, kept or not, is restored from
-   * its latest checkpoint and claimed again, and the buffered records are dropped: the consumer
-   * reads each assigned partition again from its committed offset, which is never past the
-   * checkpoint. State held across the rebalance could be stale: an instance the group dropped
-   * (a missed session timeout) and then let rejoin may get a partition back that another member
-   * claimed and advanced meanwhile.
+   * A new assignment of the group. A partition kept across the rebalance keeps its state while
+   * this consumer stayed a member of the group throughout (the same member id): no other member
+   * can have owned it meanwhile. With a new member id the group had dropped this consumer (a
+   * missed session timeout), and another member may have claimed and advanced any partition it
+   * now gets back: then every partition is restored from its latest checkpoint and claimed again,
+   * and the buffered records are dropped; the consumer reads each assigned partition again from
+   * its committed offset, which is never past the checkpoint.
    */
-  private onAssignment (partitions: number[]): void {
-    this.generation++
+  private onAssignment (partitions: number[], memberId: string): void {
+    const rejoined = this.memberId !== undefined && memberId !== this.memberId
+    this.memberId = memberId
     this.assigned = new Set(partitions)
-    this.recovering.clear()
+    if (rejoined) {
+      this.generation++
+      this.recovering.clear()
+      this.intake.drop()
+      this.log.warn('the group had dropped this consumer; restoring every partition from its checkpoint', { memberId })
+    }
     for (const partition of [...this.ownership.partitions.keys()]) {
-      this.ownership.release(partition)
+      if (rejoined) this.ownership.release(partition)
       if (this.assigned.has(partition)) continue
+      this.ownership.release(partition)
+      this.recovering.delete(partition)
       this.highWatermarks.delete(partition)
       this.metrics.lag.remove({ partition: String(partition) })
     }
-    this.intake.drop()
     this.metrics.assignedPartitions.set(partitions.length)
     this.log.info('partitions assigned', { partitions })
     // Claimed now, not on their first record: a partition that receives nothing more must still
