@@ -58,8 +58,8 @@ export async function startProcessor (t: TestContext, iso: Isolation, extra: str
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  // Wide: with worker threads every worker joins the group, and a shared machine can be slow.
   const base = `http://127.0.0.1:${port}`
+  // Wide: with worker threads every worker joins the group, and a shared machine can be slow.
   const deadline = Date.now() + 90_000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`processor exited with ${child.exitCode} during start:\n${output}`)
