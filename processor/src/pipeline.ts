@@ -228,7 +228,7 @@ export class Pipeline {
         if (claimed) this.consumer.seek(partition, claimed.windows.nextOffset)
         this.intake.drop(partition)
         this.recovering.delete(partition)
-      }, (error: unknown) => {
+      }).catch((error: unknown) => {
         this.ready = false
         this.onFatal(error)
       })
