@@ -103,11 +103,12 @@ test('each worker gets its share of the buffer bounds, so the process holds no m
 const fake = new URL('./fixtures/fake-worker.mjs', import.meta.url)
 const quiet = createLogger('error', {}, () => {})
 
-test('workers: metrics and totals are summed; a worker that cannot start fails the start with its one line; a worker that dies later fails the process', async () => {
+test('workers: metrics and totals are summed; a worker that cannot start fails the start with its one line; a worker that dies later fails the process', async (t) => {
   const { config } = loadConfig({ argv: ['--workers=3', '--kafka.topic=fake'], env: credentials })
 
   delete process.env.FAKE_FAIL_AT
   const healthy = new Workers(config, quiet, () => assert.fail('no worker should fail'), fake)
+  t.after(() => healthy.stop().catch(() => {}))
   await healthy.start()
   assert.equal(healthy.isReady, true)
   assert.equal(samples(await healthy.metrics()).get('spate_records_consumed_total{topic="fake"}'), 60)
@@ -118,6 +119,7 @@ test('workers: metrics and totals are summed; a worker that cannot start fails t
   process.env.FAKE_FAIL_AT = 'start'
   process.env.FAKE_FAIL_INDEX = '2'
   const refusing = new Workers(config, quiet, () => {}, fake)
+  t.after(() => refusing.stop().catch(() => {}))
   await assert.rejects(refusing.start(), (error: Error) => error instanceof StartError && error.message === 'cannot reach Kafka (stand-in); check kafka.brokers')
   await refusing.stop().catch(() => {})
 
@@ -125,6 +127,7 @@ test('workers: metrics and totals are summed; a worker that cannot start fails t
   process.env.FAKE_FAIL_INDEX = '1'
   let failed: string | undefined
   const dying = new Workers(config, quiet, (message) => { failed = message }, fake)
+  t.after(() => dying.stop().catch(() => {}))
   await dying.start()
   await dying.totals()
   await eventually(async () => failed !== undefined, 10_000, () => 'the dead worker was not noticed')
