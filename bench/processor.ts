@@ -3,14 +3,18 @@
 //   2. Kafka's ConsumerPerformance reads the topic: the broker's raw consume rate;
 //   3. redis-benchmark -P 16 HSET: Redis' pipelined write rate;
 //   4. the processor drains the backlog: records/s consumed, windowed and written to Redis
-//      (one instance, then two in one group to use both cores);
+//      (one instance without worker threads, one instance with N worker threads for each N of
+//      BENCH_WORKERS, two instances without worker threads in one group);
 //   5. naive vs pooled Redis connections on the same small workload: keys written per second.
 // Prints a Markdown section for BENCHMARKS.md on stdout, progress on stderr (`task bench:processor`).
 //
-//   BENCH_RECORDS (default 2000000), BENCH_KEYS (default 10000), BENCH_PARTITIONS (default 12)
+//   BENCH_RECORDS (default 2000000), BENCH_KEYS (default 10000), BENCH_PARTITIONS (default 12),
+//   BENCH_WORKERS (default: the machine's cores, e.g. "2" or "2,3,4"),
+//   BENCH_CPU_PROF=<dir>: the first run with workers writes `node --cpu-prof` profiles there
+//   (one per thread), for `node bench/cpu-profile.ts <dir>`.
 import { Admin, Producer, ProduceAcks } from '@platformatic/kafka'
 import { spawn } from 'node:child_process'
-import { cpus, totalmem } from 'node:os'
+import { availableParallelism, cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { createClient } from 'redis'
 import { freePort, root, run, stack, uniqueName } from './local-stack.ts'
@@ -19,6 +23,9 @@ const N = Number(process.env.BENCH_RECORDS ?? 2_000_000)
 const KEYS = Number(process.env.BENCH_KEYS ?? 10_000)
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 12)
 const NAIVE_RECORDS = Number(process.env.BENCH_NAIVE_RECORDS ?? 3_000)
+const WORKERS = (process.env.BENCH_WORKERS ?? String(availableParallelism())).split(',').map((n) => Number(n.trim()))
+const CPU_PROF = process.env.BENCH_CPU_PROF
+const DRAIN_TIMEOUT_MS = 600_000
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`)
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 
@@ -80,7 +87,7 @@ async function scrape (port: number, name: string): Promise<number> {
 }
 
 /** Runs `instances` processors on the topic until the run's ledger holds every record. */
-async function drain (topic: string, records: number, instances: number, extra: string[] = []): Promise<Drain> {
+async function drain (topic: string, records: number, instances: number, extra: string[] = [], nodeFlags: string[] = []): Promise<Drain> {
   const prefix = uniqueName('bench')
   const redis = createClient({ url: stack.redisUrl() })
   await redis.connect()
@@ -90,7 +97,7 @@ async function drain (topic: string, records: number, instances: number, extra: 
     const port = await freePort()
     ports.push(port)
     const iso = { topic, dlqTopic: `${topic}-dlq`, group: prefix, prefix, s3Prefix: `bench/${prefix}` }
-    children.push(spawn(process.execPath, ['--import', 'tsx', join(root, 'processor/src/main.ts'),
+    children.push(spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(root, 'processor/src/main.ts'),
       `--kafka.topic=${iso.topic}`, `--kafka.dlqTopic=${iso.dlqTopic}`, `--kafka.groupId=${iso.group}`, `--redis.keyPrefix=${iso.prefix}`,
       `--s3.prefix=${iso.s3Prefix}`, '--log.reportInterval=0', `--metrics.port=${port}`, '--window.idleTimeout=500ms', '--window.allowedLateness=0s', '--log.level=warn', ...extra,
     ], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] }))
@@ -109,14 +116,16 @@ async function drain (topic: string, records: number, instances: number, extra: 
     while (count < records) {
       await new Promise((resolve) => setTimeout(resolve, 500))
       count = 0
+      // One pipelined round trip per scan page: the poll must not take CPU from the processor.
       for await (const keys of redis.scanIterator({ MATCH: `${prefix}:ledger:*`, COUNT: 1000 })) {
-        for (const key of keys) count += Number(await redis.hGet(key, 'count'))
+        for (const value of await Promise.all(keys.map((key) => redis.hGet(key, 'count')))) count += Number(value)
       }
       if (performance.now() - lastReport > 10_000) {
         log(`  ${fmt(count)} of ${fmt(records)} records written`)
         lastReport = performance.now()
       }
       if (children.some((c) => c.exitCode !== null)) throw new Error('a processor exited during the benchmark')
+      if (performance.now() - started > DRAIN_TIMEOUT_MS) throw new Error(`${fmt(count)} of ${fmt(records)} records written after ${DRAIN_TIMEOUT_MS / 1000} s: the drain stalled`)
     }
     const seconds = (performance.now() - started) / 1000
     let windowKeys = 0
@@ -130,7 +139,13 @@ async function drain (topic: string, records: number, instances: number, extra: 
     }
     return { seconds, recordsPerSec: records / seconds, windowKeys, redisKeysPerSec: writes / flushSeconds }
   } finally {
-    for (const child of children) child.kill('SIGKILL')
+    // A clean stop, so that --cpu-prof writes its profiles; SIGKILL if it takes too long.
+    await Promise.all(children.map((child) => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve()
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+      child.once('exit', () => { clearTimeout(timer); resolve() })
+      child.kill('SIGTERM')
+    })))
     await redis.close()
   }
 }
@@ -147,21 +162,30 @@ async function main (): Promise<void> {
   log('redis-benchmark -P 16 HSET')
   const redisRate = await redisBenchmark()
   log(`  ${fmt(redisRate)} HSET/s`)
-  log('processor, 1 instance')
-  const one = await drain(topic, N, 1)
+  log('processor, 1 instance, no worker threads')
+  const one = await drain(topic, N, 1, ['--workers=1'])
   log(`  ${fmt(one.recordsPerSec)} records/s`)
-  log('processor, 2 instances')
-  const two = await drain(topic, N, 2)
+  const threaded: Array<{ workers: number, drain: Drain }> = []
+  for (const [i, workers] of WORKERS.entries()) {
+    log(`processor, 1 instance, ${workers} worker threads`)
+    const flags = CPU_PROF && i === 0 ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []
+    const result = await drain(topic, N, 1, [`--workers=${workers}`], flags)
+    log(`  ${fmt(result.recordsPerSec)} records/s`)
+    threaded.push({ workers, drain: result })
+  }
+  log('processor, 2 instances, no worker threads')
+  const two = await drain(topic, N, 2, ['--workers=1'])
   log(`  ${fmt(two.recordsPerSec)} records/s`)
+  const best = Math.max(one.recordsPerSec, two.recordsPerSec, ...threaded.map((t) => t.drain.recordsPerSec))
 
   // naive vs pooled: every record its own key, so each record is one Redis write.
   const small = uniqueName('bench-keys')
   await preload(small, NAIVE_RECORDS, NAIVE_RECORDS)
   log('naive Redis connections')
-  const naive = await drain(small, NAIVE_RECORDS, 1, ['--redis.mode=naive'])
+  const naive = await drain(small, NAIVE_RECORDS, 1, ['--redis.mode=naive', '--workers=1'])
   log(`  ${fmt(naive.redisKeysPerSec)} keys/s`)
   log('pooled Redis connections')
-  const pooled = await drain(small, NAIVE_RECORDS, 1, ['--redis.mode=pooled'])
+  const pooled = await drain(small, NAIVE_RECORDS, 1, ['--redis.mode=pooled', '--workers=1'])
   log(`  ${fmt(pooled.redisKeysPerSec)} keys/s`)
 
   const target = 333_333
@@ -175,9 +199,10 @@ Machine: ${machine}. ${fmt(N)} basic records (~150 B), ${fmt(KEYS)} keys, ${PART
 |------|------|-------|
 | Kafka ConsumerPerformance (raw consume, same topic) | ${fmt(kafkaRate)} records/s | 1.00 |
 | redis-benchmark -P 16 HSET | ${fmt(redisRate)} writes/s | |
-| processor, 1 instance: consumed, windowed, written | ${fmt(one.recordsPerSec)} records/s | ${(one.recordsPerSec / kafkaRate).toFixed(2)} of ConsumerPerformance |
-| processor, 2 instances (one group) | ${fmt(two.recordsPerSec)} records/s | ${(two.recordsPerSec / kafkaRate).toFixed(2)} of ConsumerPerformance |
-| target: 1.2 billion records/hour | ${fmt(target)} records/s | best is ${(Math.max(one.recordsPerSec, two.recordsPerSec) / target).toFixed(2)} of target |
+| processor, 1 instance, no worker threads: consumed, windowed, written | ${fmt(one.recordsPerSec)} records/s | ${(one.recordsPerSec / kafkaRate).toFixed(2)} of ConsumerPerformance |
+${threaded.map((t) => `| processor, 1 instance, ${t.workers} worker threads | ${fmt(t.drain.recordsPerSec)} records/s | ${(t.drain.recordsPerSec / kafkaRate).toFixed(2)} of ConsumerPerformance |`).join('\n')}
+| processor, 2 instances without worker threads (one group) | ${fmt(two.recordsPerSec)} records/s | ${(two.recordsPerSec / kafkaRate).toFixed(2)} of ConsumerPerformance |
+| target: 1.2 billion records/hour | ${fmt(target)} records/s | best is ${(best / target).toFixed(2)} of target |
 | naive Redis (a connection per write), ${fmt(NAIVE_RECORDS)} keys | ${fmt(naive.redisKeysPerSec)} keys/s | |
 | pooled + pipelined Redis, same keys | ${fmt(pooled.redisKeysPerSec)} keys/s | ${(pooled.redisKeysPerSec / naive.redisKeysPerSec).toFixed(1)}x naive |
 

@@ -42,6 +42,12 @@ export class Pipeline {
   private readonly highWatermarks = new Map<number, bigint>()
   /** Partitions the group currently assigns to this instance. */
   private assigned = new Set<number>()
+  /** This consumer's id in the group, as of the last assignment. */
+  private memberId: string | undefined
+  /** Changes when the group had dropped this consumer: state and records before it are dropped. */
+  private generation = 0
+  /** Fenced partitions the group still assigns here, being restored and re-read (recoverFenced). */
+  private readonly recovering = new Set<number>()
   private stopping = false
   private running: Promise<void> | undefined
   private ready = false
@@ -75,7 +81,18 @@ export class Pipeline {
       windowOptions: { size: config.window.size, lateness: config.window.allowedLateness, extraCount: logic.extras.length },
       isAssigned,
     })
-    this.step = new BatchStep({ config, log, metrics, logic, sink: this.sink, deadLetters: this.deadLetters, ownership: this.ownership, highWatermarks: this.highWatermarks, isAssigned })
+    this.step = new BatchStep({
+      config,
+      log,
+      metrics,
+      logic,
+      sink: this.sink,
+      deadLetters: this.deadLetters,
+      ownership: this.ownership,
+      highWatermarks: this.highWatermarks,
+      isAssigned: (partition) => this.assigned.has(partition) && !this.recovering.has(partition),
+      generation: () => this.generation,
+    })
   }
 
   get isReady (): boolean {
@@ -97,7 +114,7 @@ export class Pipeline {
       }
       await this.deadLetters.connect()
       await this.consumer.start({
-        onAssigned: (partitions) => this.onAssignment(partitions),
+        onAssigned: (partitions, memberId) => this.onAssignment(partitions, memberId),
         onStopped: (error) => {
           if (this.stopping) return
           this.ready = false
@@ -119,11 +136,30 @@ export class Pipeline {
     })
   }
 
-  private onAssignment (partitions: number[]): void {
+  /**
+   * A new assignment of the group. A partition kept across the rebalance keeps its state while
+   * this consumer stayed a member of the group throughout (the same member id): no other member
+   * can have owned it meanwhile. With a new member id the group had dropped this consumer (a
+   * missed session timeout), and another member may have claimed and advanced any partition it
+   * now gets back: then every partition is restored from its latest checkpoint and claimed again,
+   * and the buffered records are dropped; the consumer reads each assigned partition again from
+   * its committed offset, which is never past the checkpoint.
+   */
+  private onAssignment (partitions: number[], memberId: string): void {
+    const rejoined = this.memberId !== undefined && memberId !== this.memberId
+    this.memberId = memberId
     this.assigned = new Set(partitions)
+    if (rejoined) {
+      this.generation++
+      this.recovering.clear()
+      this.intake.drop()
+      this.log.warn('the group had dropped this consumer; restoring every partition from its checkpoint', { memberId })
+    }
     for (const partition of [...this.ownership.partitions.keys()]) {
+      if (rejoined) this.ownership.release(partition)
       if (this.assigned.has(partition)) continue
       this.ownership.release(partition)
+      this.recovering.delete(partition)
       this.highWatermarks.delete(partition)
       this.metrics.lag.remove({ partition: String(partition) })
     }
@@ -156,6 +192,7 @@ export class Pipeline {
     const started = performance.now()
     const result = await this.step.run(batch, force)
     if (result.checkpointed.length > 0) this.commits.commit(result.checkpointed)
+    this.recoverFenced()
     this.totals.checkpoints += result.checkpointed.length
     this.totals.windows += result.windowsClosed
     if (batch.length > 0) {
@@ -167,6 +204,35 @@ export class Pipeline {
     }
     if (!this.stopping) await this.intake.throttle(batch, performance.now() - started)
     this.updateLag()
+  }
+
+  /**
+   * A partition fenced while the group still assigns it here: normally a zombie, which the group
+   * tells within a session timeout (a new assignment then restores everything). If the group
+   * still assigns it after that, nobody else processes it (another member's claim landed after
+   * the group had moved the partition here): restore it from the latest checkpoint, claim it
+   * again and read it again from that checkpoint's offset.
+   */
+  private recoverFenced (): void {
+    const now = Date.now()
+    for (const [partition, owned] of this.ownership.partitions) {
+      if (!owned.fenced || !this.assigned.has(partition) || this.recovering.has(partition)) continue
+      if (now - (owned.fencedAt ?? now) < this.config.kafka.sessionTimeout + 2000) continue
+      const generation = this.generation
+      this.recovering.add(partition)
+      this.ownership.release(partition)
+      this.intake.drop(partition)
+      this.log.warn('partition fenced but still assigned here; restoring it from the latest checkpoint', { partition })
+      this.ownership.claim(partition).then((claimed) => {
+        if (generation !== this.generation) return
+        if (claimed) this.consumer.seek(partition, claimed.windows.nextOffset)
+        this.intake.drop(partition)
+        this.recovering.delete(partition)
+      }).catch((error: unknown) => {
+        this.ready = false
+        this.onFatal(error)
+      })
+    }
   }
 
   /**

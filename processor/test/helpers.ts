@@ -59,10 +59,11 @@ export async function startProcessor (t: TestContext, iso: Isolation, extra: str
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   const base = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
+  // Wide: with worker threads every worker joins the group, and a shared machine can be slow.
+  const deadline = Date.now() + 90_000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`processor exited with ${child.exitCode} during start:\n${output}`)
-    if (Date.now() > deadline) throw new Error(`processor not ready within 30 s:\n${output}`)
+    if (Date.now() > deadline) throw new Error(`processor not ready within 90 s:\n${output}`)
     const ready = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false)
     if (ready) break
     await sleep(100)

@@ -43,8 +43,13 @@ export class BatchStep {
   private readonly ownership: Ownership
   private readonly highWatermarks: ReadonlyMap<number, bigint>
   private readonly isAssigned: (partition: number) => boolean
+  private readonly generation: () => number
 
-  constructor (options: { config: ProcessorConfig, log: Logger, metrics: ProcessorMetrics, logic: Logic, sink: RedisSink, deadLetters: DeadLetters, ownership: Ownership, highWatermarks: ReadonlyMap<number, bigint>, isAssigned: (partition: number) => boolean }) {
+  /**
+   * isAssigned: the partition's records are to be processed now; generation: changes with every
+   * assignment of the group, whose start drops the state and records of the one before.
+   */
+  constructor (options: { config: ProcessorConfig, log: Logger, metrics: ProcessorMetrics, logic: Logic, sink: RedisSink, deadLetters: DeadLetters, ownership: Ownership, highWatermarks: ReadonlyMap<number, bigint>, isAssigned: (partition: number) => boolean, generation: () => number }) {
     this.config = options.config
     this.log = options.log
     this.metrics = options.metrics
@@ -54,6 +59,7 @@ export class BatchStep {
     this.ownership = options.ownership
     this.highWatermarks = options.highWatermarks
     this.isAssigned = options.isAssigned
+    this.generation = options.generation
   }
 
   async run (batch: readonly SourceRecord[], force = false): Promise<BatchResult> {
@@ -61,12 +67,16 @@ export class BatchStep {
     const deadLetters: DeadLetterOut[] = []
     let processed = 0
     let late = 0
+    const generation = this.generation()
 
     for (const message of batch) {
+      // A new assignment restored every partition from its checkpoint, and the consumer reads
+      // again from the committed offsets: the rest of this batch belongs to the state before.
+      if (this.generation() !== generation) break
       // Fetched before a rebalance moved the partition away: its new owner reads it again.
       if (!this.isAssigned(message.partition)) continue
       const owned = this.ownership.partitions.get(message.partition) ?? await this.ownership.claim(message.partition)
-      if (!owned || owned.fenced) continue
+      if (!owned || owned.fenced || this.generation() !== generation) continue
       const state = owned.windows
       if (message.offset < state.nextOffset) continue
       state.nextOffset = message.offset + 1n

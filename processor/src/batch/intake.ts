@@ -52,6 +52,16 @@ export class Intake {
     this.metrics.bufferedRecords.set(this.buffer.length)
   }
 
+  /** Forgets buffered records (of one partition, or all): the consumer reads them again. */
+  drop (partition?: number): void {
+    const kept = partition === undefined ? [] : this.buffer.filter((record) => record.partition !== partition)
+    if (kept.length === this.buffer.length) return
+    this.buffer = kept
+    this.bytes = 0
+    for (const record of kept) this.bytes += sizeOf(record)
+    this.metrics.bufferedRecords.set(this.buffer.length)
+  }
+
   /** Up to maxRecords buffered records, at most perPartitionCap of each partition, in fetch order. */
   take (maxRecords: number): SourceRecord[] {
     const cap = this.perPartitionCap

@@ -25,6 +25,8 @@ export interface OwnedPartition {
   dirty: boolean
   /** Set when another instance claimed the partition after this one (a higher epoch). */
   fenced: boolean
+  /** When fenced was set (ms), to tell a replaced zombie from a partition nobody processes. */
+  fencedAt?: number
   unconfirmed: UnconfirmedWindow[]
 }
 
@@ -71,6 +73,8 @@ export class Ownership {
   private async restoreAndClaim (partition: number): Promise<OwnedPartition | undefined> {
     let owned: OwnedPartition
     for (;;) {
+      // A claim written after the group moved the partition away would fence its new owner.
+      if (!this.isAssigned(partition)) return undefined
       const latest = await retry(() => this.checkpoints.latest(partition), {
         baseMs: 200,
         maxMs: 5000,
@@ -164,6 +168,7 @@ export class Ownership {
     if (!latest) return
     if (latest.epoch > owned.epoch) {
       owned.fenced = true
+      owned.fencedAt = Date.now()
       this.log.warn('partition fenced: another instance claimed it after this one', { partition, ours: owned.epoch, theirs: latest.epoch, by: latest.instanceId })
       return
     }

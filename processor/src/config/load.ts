@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml'
 import { SpateError } from '../errors.ts'
 import { settings, type Kind, type Setting } from './schema.ts'
 import { unknownEnvWarnings } from './unknown-env.ts'
+import { usableCores } from './cores.ts'
 import type { ProcessorConfig } from './types.ts'
 
 export class ConfigError extends SpateError {
@@ -26,6 +27,8 @@ interface Source { raw: Raw, from: string }
 export interface LoadInput {
   argv?: readonly string[]
   env?: NodeJS.ProcessEnv
+  /** Cores for workers=auto; read from the machine when not given (tests pass one). */
+  cores?: number
 }
 
 export interface Loaded {
@@ -130,6 +133,7 @@ function allowed (kind: Kind): string {
   switch (kind.type) {
     case 'string': return kind.patternHint ?? 'a string'
     case 'int': return `an integer from ${kind.min} to ${kind.max}`
+    case 'int-or-auto': return `auto or an integer from ${kind.min} to ${kind.max}`
     case 'bool': return 'true or false'
     case 'duration': return `a duration from ${formatMs(kind.minMs)} to ${formatMs(kind.maxMs)}, e.g. 500ms, 10s, 2m`
     case 'bytes': return `a size from ${kind.min} to ${kind.max} bytes, e.g. 512KiB, 64MiB`
@@ -149,6 +153,10 @@ function coerce (kind: Kind, raw: Raw): unknown {
     case 'int': {
       const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN
       return Number.isInteger(value) && value >= kind.min && value <= kind.max ? value : undefined
+    }
+    case 'int-or-auto': {
+      if (typeof raw === 'string' && raw.trim().toLowerCase() === 'auto') return 'auto'
+      return coerce({ type: 'int', min: kind.min, max: kind.max }, raw)
     }
     case 'bool': {
       if (typeof raw === 'boolean') return raw
@@ -257,6 +265,7 @@ export function loadConfig (input: LoadInput = {}): Loaded {
     assign(config, setting.path, resolve(setting, source))
   }
   const typed = config as unknown as ProcessorConfig
+  if ((typed.workers as number | 'auto') === 'auto') typed.workers = input.cores ?? usableCores()
   crossCheck(typed)
   return { config: typed, file, warnings: unknownEnvWarnings(env, envName) }
 }

@@ -6,6 +6,8 @@
 export type Kind =
   | { type: 'string', pattern?: RegExp, patternHint?: string, optional?: boolean }
   | { type: 'int', min: number, max: number }
+  /** An integer, or "auto" (resolved by the loader, e.g. to the cores the process is given). */
+  | { type: 'int-or-auto', min: number, max: number }
   | { type: 'bool' }
   | { type: 'duration', minMs: number, maxMs: number }
   | { type: 'bytes', min: number, max: number }
@@ -28,6 +30,7 @@ const MINUTE = 60 * SECOND
 const HOUR = 60 * MINUTE
 
 export const settings: readonly Setting[] = [
+  { path: 'workers', kind: { type: 'int-or-auto', min: 1, max: 64 }, default: 'auto', doc: 'worker threads, each a consumer in the group with its own share of the partitions; auto = the cores the process may use (CPU affinity and cgroup quota); 1 = no worker threads' },
   { path: 'profile', kind: { type: 'enum', values: ['basic', 'medium', 'complex'] }, default: 'basic', doc: 'logic profile: basic (parse + upsert), medium (validate, enrich, aggregate), complex (flatten nested records, several aggregations)' },
 
   { path: 'kafka.brokers', kind: { type: 'list', pattern: HOST_PORT, patternHint: 'host:port', minItems: 1 }, default: ['127.0.0.1:19092'], doc: 'bootstrap brokers' },

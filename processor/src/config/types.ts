@@ -3,6 +3,8 @@
 export type Profile = 'basic' | 'medium' | 'complex'
 
 export interface ProcessorConfig {
+  /** Worker threads ("auto" is resolved at load), 1 = the pipeline runs on the main thread. */
+  workers: number
   profile: Profile
   kafka: {
     brokers: string[]

@@ -26,7 +26,8 @@ export interface SourceRecord {
 export interface ConsumerHandlers {
   /** Takes a fetched batch; resolving it lets the consumer fetch more for the partition. */
   onRecords (records: SourceRecord[], payload: { heartbeat: () => Promise<void>, isStale: () => boolean }): Promise<void>
-  onAssigned (partitions: number[]): void
+  /** memberId: this consumer's id in the group; a new one means the group had dropped it. */
+  onAssigned (partitions: number[], memberId: string): void
   /** kafkajs gave up on the consumer and will not restart it. */
   onStopped (error: Error): void
   /** Log end offset of a partition, seen with each fetch: for the lag gauge. */
@@ -139,7 +140,7 @@ export class GroupConsumer {
   async start (handlers: ConsumerHandlers): Promise<void> {
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       if (this.paused) this.apply()
-      handlers.onAssigned([...(event.payload.memberAssignment[this.topic] ?? [])].sort((a, b) => a - b))
+      handlers.onAssigned([...(event.payload.memberAssignment[this.topic] ?? [])].sort((a, b) => a - b), event.payload.memberId)
     })
     // kafkajs restarts the consumer after retriable failures (a broker restart); when it does
     // not, nothing would be consumed again, so the process must stop and be restarted.
@@ -189,6 +190,11 @@ export class GroupConsumer {
     } catch {
       // Applied again on the next GROUP_JOIN.
     }
+  }
+
+  /** The next fetch of the partition starts at offset; batches fetched before are not delivered. */
+  seek (partition: number, offset: bigint): void {
+    this.consumer.seek({ topic: this.topic, partition, offset: offset.toString() })
   }
 
   async commit (offsets: Array<{ partition: number, offset: bigint }>): Promise<void> {

@@ -112,7 +112,7 @@ export class ProcessorMetrics {
     this.checkpointFailures = new Counter({ name: 'spate_checkpoint_failures_total', help: 'Checkpoint writes that failed, by reason (fenced = another instance owns the partition)', labelNames: ['reason'], registers })
     this.openWindows = new Gauge({ name: 'spate_open_windows', help: 'Partition windows not yet closed', registers })
     this.bufferedRecords = new Gauge({ name: 'spate_buffered_records', help: 'Records read from Kafka and not yet processed', registers })
-    this.paused = new Gauge({ name: 'spate_consumer_paused', help: '1 while consumption is paused by backpressure', registers })
+    this.paused = new Gauge({ name: 'spate_consumer_paused', help: '1 while consumption is paused by backpressure', aggregator: 'max', registers })
     this.assignedPartitions = new Gauge({ name: 'spate_assigned_partitions', help: 'Partitions this instance owns', registers })
   }
 

@@ -1,13 +1,13 @@
 // /metrics for Prometheus, /healthz (the process is alive), /readyz (consuming).
 import { createServer, type Server } from 'node:http'
-import type { Registry } from 'prom-client'
+import { prometheusContentType } from 'prom-client'
 
-export function startMetricsServer (options: { host: string, port: number, registry: Registry, ready: () => boolean }): Promise<Server> {
+export function startMetricsServer (options: { host: string, port: number, metrics: () => Promise<string>, ready: () => boolean }): Promise<Server> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0]
     if (path === '/metrics') {
-      options.registry.metrics().then(
-        (body) => response.writeHead(200, { 'Content-Type': options.registry.contentType }).end(body),
+      options.metrics().then(
+        (body) => response.writeHead(200, { 'Content-Type': prometheusContentType }).end(body),
         (error: Error) => response.writeHead(500).end(error.message),
       )
     } else if (path === '/healthz') {

@@ -23,6 +23,8 @@ export interface ChaosOptions {
   /** Random wait before each fault, ms. */
   gapMs: [number, number]
   maxRatePerPartition: number
+  /** The processor's workers setting; the processor's default (auto) when not given. */
+  workers?: number
   timeoutMs: number
   say: (line: string) => void
 }
@@ -123,7 +125,7 @@ export async function runChaos (options: ChaosOptions): Promise<ChaosResult> {
   const started = Date.now()
   const random = prng(options.seed)
   const say = options.say
-  say(`chaos seed ${options.seed} (replay with SPATE_CHAOS_SEED=${options.seed}): ${options.records} records, ${options.partitions} partitions, faults: ${options.faults.join(', ')}`)
+  say(`chaos seed ${options.seed} (replay with SPATE_CHAOS_SEED=${options.seed}): ${options.records} records, ${options.partitions} partitions, workers ${options.workers ?? 'auto'}, faults: ${options.faults.join(', ')}`)
   const cleanups: Array<() => Promise<void>> = []
   let current: Processor | undefined
   try {
@@ -168,6 +170,7 @@ export async function runChaos (options: ChaosOptions): Promise<ChaosResult> {
       `--kafka.topic=${topic}`, `--kafka.dlqTopic=${dlqTopic}`, `--kafka.groupId=${name}-group`, `--redis.keyPrefix=${name}`, `--s3.prefix=chaos/${name}`,
       '--log.reportInterval=0', '--batch.maxRecords=5000', '--checkpoint.interval=300ms', '--window.allowedLateness=1s', '--window.idleTimeout=2s',
       '--kafka.sessionTimeout=6s', `--backpressure.maxRatePerPartition=${options.maxRatePerPartition}`,
+      ...(options.workers === undefined ? [] : [`--workers=${options.workers}`]),
     ]
     const start = async (): Promise<Processor> => {
       const processor = new Processor(args, env, await freePort())
