@@ -69,7 +69,12 @@ export class Pipeline {
     this.admin = kafka.admin()
     this.consumer = new GroupConsumer(kafka, config)
     this.deadLetters = new DeadLetters(kafka, config, log, metrics)
-    this.intake = new Intake(config, metrics, this.consumer, () => this.stopping)
+    // Records below an owned partition's next offset are in its state already. Every step back
+    // of a next offset (a restore from a checkpoint) drops the buffer and reads again.
+    this.intake = new Intake(config, metrics, this.consumer, () => this.stopping, (partition, offset) => {
+      const owned = this.ownership.partitions.get(partition)
+      return owned !== undefined && !owned.fenced && offset < owned.windows.nextOffset
+    })
     this.commits = new OffsetCommits(this.consumer, log)
     const isAssigned = (partition: number): boolean => this.assigned.has(partition)
     this.ownership = new Ownership({

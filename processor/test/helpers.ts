@@ -38,10 +38,16 @@ export interface RunningProcessor {
   metric: (name: string, labels?: Record<string, string>) => Promise<number>
 }
 
+/**
+ * The processor's arguments for an isolated test. One pipeline thread unless the test asks for
+ * workers: the tests of worker threads (workers.test.ts, the crash loop's two-worker case, the
+ * main job with `auto`) say so, and the rest keep their timing on a loaded 2-core machine.
+ */
 export function processorArgs (iso: Isolation, extra: string[] = []): string[] {
+  const workers = extra.some((arg) => arg.startsWith('--workers')) ? [] : ['--workers=1']
   return [
     `--kafka.topic=${iso.topic}`, `--kafka.dlqTopic=${iso.dlqTopic}`, `--kafka.groupId=${iso.group}`,
-    `--redis.keyPrefix=${iso.prefix}`, `--s3.prefix=${iso.s3Prefix}`, '--log.reportInterval=0', ...extra,
+    `--redis.keyPrefix=${iso.prefix}`, `--s3.prefix=${iso.s3Prefix}`, '--log.reportInterval=0', ...workers, ...extra,
   ]
 }
 

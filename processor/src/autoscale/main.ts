@@ -75,7 +75,7 @@ async function main (): Promise<void> {
   })
   let server
   try {
-    server = await startMetricsServer({ host: options.metricsHost, port: options.metricsPort, registry: metrics.registry, ready: () => supervisor.ready >= Math.min(options.minInstances, 1) })
+    server = await startMetricsServer({ host: options.metricsHost, port: options.metricsPort, metrics: () => metrics.registry.metrics(), ready: () => supervisor.ready >= Math.min(options.minInstances, 1) })
   } catch (error) {
     await lag.close()
     fatal(`cannot listen on ${options.metricsHost}:${options.metricsPort} for /metrics (${(error as Error).message}); set --metrics-port`)

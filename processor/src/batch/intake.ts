@@ -16,12 +16,20 @@ export class Intake {
   private readonly metrics: ProcessorMetrics
   private readonly consumer: GroupConsumer
   private readonly stopping: () => boolean
+  private readonly applied: (partition: number, offset: bigint) => boolean
 
-  constructor (config: ProcessorConfig, metrics: ProcessorMetrics, consumer: GroupConsumer, stopping: () => boolean) {
+  /**
+   * applied(partition, offset): the record is already in the partition's state (below its next
+   * offset), as after a rebalance, when the consumer reads again from the committed offsets that
+   * trail the checkpoints. Such records are left out at once: the batch would skip them anyway,
+   * and buffered they would count against the rate cap and the buffer's bounds.
+   */
+  constructor (config: ProcessorConfig, metrics: ProcessorMetrics, consumer: GroupConsumer, stopping: () => boolean, applied: (partition: number, offset: bigint) => boolean) {
     this.config = config
     this.metrics = metrics
     this.consumer = consumer
     this.stopping = stopping
+    this.applied = applied
   }
 
   get length (): number {
@@ -37,6 +45,7 @@ export class Intake {
   /** Takes a fetched batch into the buffer; waits while the buffer is over its bounds. */
   async enqueue (records: SourceRecord[], payload: { heartbeat: () => Promise<void>, isStale: () => boolean }): Promise<void> {
     for (const record of records) {
+      if (this.applied(record.partition, record.offset)) continue
       this.buffer.push(record)
       this.bytes += sizeOf(record)
     }
