@@ -15,6 +15,9 @@ export GOMODCACHE="$GOPATH/pkg/mod"
 export GOCACHE="$SPATE_CACHE/go-build"
 export GOFLAGS="${GOFLAGS:-} -modcacherw"
 
+# Where `build/toolchain.sh keda` puts KEDA's CRDs, read by deploy/k8s/validate.
+export SPATE_CRD_DIR="${SPATE_CRD_DIR:-$SPATE_CACHE/keda-$KEDA_VERSION/crds}"
+
 _ts() { date +%H:%M:%S; }
 if [ -t 2 ]; then _b=$'\033[1m' _r=$'\033[0m'; else _b='' _r=''; fi
 step() { printf '%s[spate %s]%s %s\n' "$_b" "$(_ts)" "$_r" "$*" >&2; }

@@ -98,6 +98,27 @@ ensure_kafka() {
 
 # Spark for pipelines/spark/: a venv with pinned pyspark, redis-py and PyYAML, and the four jars
 # of Spark's Kafka source. Only `task spark` and the Spark tests call it.
+# KEDA's CRDs come from its Go module at the pinned version (the module's source archive, about
+# 14 MB, from the Go module proxy; nothing of KEDA is built or run).
+ensure_keda() {
+  local dir="$SPATE_CACHE/keda-$KEDA_VERSION" out src f
+  if [ ! -f "$dir/.complete" ]; then
+    need_go
+    step "fetching KEDA $KEDA_VERSION's CRDs (first run only, about 14 MB)"
+    out="$SPATE_CACHE/logs/keda-$KEDA_VERSION.json"
+    mkdir -p "$SPATE_CACHE/logs"
+    with_progress "go mod download github.com/kedacore/keda/v2@$KEDA_VERSION" "$SPATE_CACHE/logs/keda-$KEDA_VERSION.log" \
+      sh -c 'cd "$1" && go mod download -json "github.com/kedacore/keda/v2@$2" >"$3"' sh "$SPATE_CACHE" "$KEDA_VERSION" "$out"
+    src=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' "$out")
+    [ -d "$src/config/crd/bases" ] || fail "KEDA $KEDA_VERSION's module has no config/crd/bases (see $out); check KEDA_VERSION in build/versions.env"
+    rm -rf "$dir" && mkdir -p "$dir/crds"
+    for f in keda.sh_scaledobjects.yaml keda.sh_triggerauthentications.yaml; do
+      cp "$src/config/crd/bases/$f" "$dir/crds/$f" || fail "KEDA $KEDA_VERSION has no $f; check KEDA_VERSION in build/versions.env"
+    done
+    touch "$dir/.complete"
+  fi
+}
+
 ensure_spark() {
   local dir="$SPATE_CACHE/spark-$PYSPARK_VERSION"
   if [ ! -f "$dir/.complete" ]; then
@@ -232,10 +253,10 @@ ensure_each() { local t; for t in "$@"; do "ensure_$t"; done; }
 targets_of() {
   case "$1" in
     main) echo "node debian kafka versitygw spate" ;;
-    test) echo "node debian chromium kafka versitygw spate spark" ;;
+    test) echo "node debian chromium kafka versitygw spate spark keda" ;;
     all) echo "node debian chromium task kafka versitygw spate" ;;
-    task|spate|kafka|versitygw|debian|chromium|node|spark) echo "$1" ;;
-    *) fail "unknown toolchain target '$1'; use one of: main test all task spate kafka versitygw debian chromium node spark env" ;;
+    task|spate|kafka|versitygw|debian|chromium|node|spark|keda) echo "$1" ;;
+    *) fail "unknown toolchain target '$1'; use one of: main test all task spate kafka versitygw debian chromium node spark keda env" ;;
   esac
 }
 

@@ -1,25 +1,27 @@
 package main
 
 import (
-	"embed"
 	"encoding/json"
 	"fmt"
 	"math"
-	"path"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/yaml"
 )
 
 // Custom resources (KEDA's ScaledObject and TriggerAuthentication) have no type in k8s.io/api.
-// They are checked against their CustomResourceDefinition's openAPIV3Schema, kept in crds/
-// (verbatim from the project that defines them; docs/toolchain.md), as the API server does
-// with `kubectl apply --validate=strict`: an unknown field, a wrong type, a value outside an
-// enum or below a minimum, or a missing required field is an error.
+// They are checked against their CustomResourceDefinition's openAPIV3Schema, read from the
+// CRD files in $SPATE_CRD_DIR (`build/toolchain.sh keda` fetches KEDA's at the version pinned in
+// build/versions.env; build/lib.sh sets the variable), as the API server does with
+// `kubectl apply --validate=strict`: an unknown field, a wrong type, a value outside an enum or
+// below a minimum, or a missing required field is an error.
 
-//go:embed crds/*.yaml
-var crdFiles embed.FS
+// crdGroups are the API groups whose kinds are custom resources: their CRD must be loaded.
+var crdGroups = map[string]string{"keda.sh": "build/toolchain.sh keda"}
 
 // Custom is a custom resource, decoded into plain JSON values.
 type Custom struct {
@@ -74,26 +76,60 @@ type crd struct {
 	} `json:"spec"`
 }
 
-// crdSchemas are the schemas of crds/*.yaml by "group/version/Kind".
-var crdSchemas = loadCRDs()
+var (
+	crdOnce    sync.Once
+	crdSchemas map[string]*Schema
+	crdErr     error
+)
 
-func loadCRDs() map[string]*Schema {
-	schemas := map[string]*Schema{}
-	files, _ := crdFiles.ReadDir("crds")
-	for _, f := range files {
-		raw, err := crdFiles.ReadFile(path.Join("crds", f.Name()))
+// loadCRDs reads the schemas of $SPATE_CRD_DIR/*.yaml by "group/version/Kind", once.
+func loadCRDs() (map[string]*Schema, error) {
+	crdOnce.Do(func() {
+		crdSchemas = map[string]*Schema{}
+		dir := os.Getenv("SPATE_CRD_DIR")
+		if dir == "" {
+			return
+		}
+		files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		if err == nil && len(files) == 0 {
+			err = fmt.Errorf("SPATE_CRD_DIR %s holds no CRD files; run build/toolchain.sh keda", dir)
+		}
 		if err != nil {
-			panic(err)
+			crdErr = err
+			return
 		}
-		var c crd
-		if err := yaml.Unmarshal(raw, &c); err != nil {
-			panic(fmt.Sprintf("crds/%s: %v", f.Name(), err))
+		for _, f := range files {
+			raw, err := os.ReadFile(f)
+			var c crd
+			if err == nil {
+				err = yaml.Unmarshal(raw, &c)
+			}
+			if err != nil {
+				crdErr = fmt.Errorf("%s: %v; run build/toolchain.sh keda again", f, err)
+				return
+			}
+			for _, v := range c.Spec.Versions {
+				crdSchemas[c.Spec.Group+"/"+v.Name+"/"+c.Spec.Names.Kind] = v.Schema.OpenAPIV3Schema
+			}
 		}
-		for _, v := range c.Spec.Versions {
-			schemas[c.Spec.Group+"/"+v.Name+"/"+c.Spec.Names.Kind] = v.Schema.OpenAPIV3Schema
-		}
+	})
+	return crdSchemas, crdErr
+}
+
+// crdSchema is the schema of a custom resource's kind; ok is false for a kind that is not one.
+func crdSchema(apiVersion, kind string) (schema *Schema, ok bool, err error) {
+	schemas, err := loadCRDs()
+	if err != nil {
+		return nil, false, err
 	}
-	return schemas
+	if s, found := schemas[apiVersion+"/"+kind]; found {
+		return s, true, nil
+	}
+	group, _, _ := strings.Cut(apiVersion, "/")
+	if install, custom := crdGroups[group]; custom {
+		return nil, false, fmt.Errorf("%s %s is a custom resource and its CRD is not loaded; run %s (it fills SPATE_CRD_DIR, %q)", apiVersion, kind, install, os.Getenv("SPATE_CRD_DIR"))
+	}
+	return nil, false, nil
 }
 
 // decodeCustom decodes a custom resource strictly against its CRD's schema.

@@ -46,7 +46,11 @@ func DecodeFile(path string) ([]Object, error) {
 		if err := yaml.Unmarshal(doc, &meta); err != nil {
 			return nil, fmt.Errorf("%s: %v", source, err)
 		}
-		if schema, ok := crdSchemas[meta.APIVersion+"/"+meta.Kind]; ok {
+		schema, ok, err := crdSchema(meta.APIVersion, meta.Kind)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", source, err)
+		}
+		if ok {
 			c, err := decodeCustom(doc, schema, meta.APIVersion, meta.Kind)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %s: %v", source, meta.Kind, err)
@@ -64,7 +68,7 @@ func DecodeFile(path string) ([]Object, error) {
 		}
 		newValue, ok := kinds[meta.APIVersion+"/"+meta.Kind]
 		if !ok {
-			return nil, fmt.Errorf("%s: apiVersion %q kind %q is not a type this validator knows; add it to kinds, or its CRD to crds/", source, meta.APIVersion, meta.Kind)
+			return nil, fmt.Errorf("%s: apiVersion %q kind %q is not a type this validator knows; add it to kinds, or its CRD to SPATE_CRD_DIR", source, meta.APIVersion, meta.Kind)
 		}
 		v := newValue()
 		if err := yaml.UnmarshalStrict(doc, v); err != nil {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -139,5 +140,22 @@ func TestValidateFindsScalingMistakes(t *testing.T) {
 				t.Fatalf("errors %q, want one containing %q", all, c.wantErr)
 			}
 		})
+	}
+}
+
+// A ScaledObject without KEDA's CRD loaded is an error naming the toolchain step, never a pass.
+func TestCustomResourceNeedsItsCRD(t *testing.T) {
+	reload := func() { crdOnce, crdSchemas, crdErr = sync.Once{}, nil, nil }
+	t.Cleanup(reload)
+	for _, tc := range []struct{ dir, want string }{
+		{"", `keda.sh/v1alpha1 ScaledObject is a custom resource and its CRD is not loaded; run build/toolchain.sh keda`},
+		{t.TempDir(), "holds no CRD files; run build/toolchain.sh keda"},
+	} {
+		reload()
+		t.Setenv("SPATE_CRD_DIR", tc.dir)
+		_, errs := ValidateDir("../processor")
+		if len(errs) == 0 || !strings.Contains(errs[0].Error(), tc.want) {
+			t.Fatalf("SPATE_CRD_DIR=%q: got %v, want an error containing %q", tc.dir, errs, tc.want)
+		}
 	}
 }
