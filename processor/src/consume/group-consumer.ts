@@ -133,7 +133,10 @@ export class GroupConsumer {
       // buffer's bound: the buffer holds at most its bound plus one partition's fetch.
       maxBytesPerPartition: Math.max(64 * 1024, Math.min(8 * 1024 * 1024, Math.floor(config.backpressure.maxBufferedBytes / 4))),
       allowAutoTopicCreation: false,
-      retry: { retries: 5 },
+      // The consumer's own retries (its coordinator lookups and fetches) outlast a broker
+      // restart, about 60 s in all: a restart must pause the pipeline, not end it. The start's
+      // checks go through the client's shorter retries, so an unreachable Kafka still fails fast.
+      retry: { retries: 10, maxRetryTime: 10_000 },
     })
   }
 
