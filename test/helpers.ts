@@ -30,6 +30,16 @@ export const stack = {
 }
 
 /** A name no earlier run used: topics, keys and objects of one test never meet another's. */
+/** Whether a process with this PID exists (signal 0 checks without signalling). */
+export function alive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 export function uniqueName (prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
 }

@@ -7,7 +7,7 @@ import { OptionsError, parseOptions } from '../src/autoscale/options.ts'
 import { Policy, type PolicyOptions } from '../src/autoscale/policy.ts'
 import { Supervisor } from '../src/autoscale/supervisor.ts'
 import { createLogger } from '../src/log.ts'
-import { root, run } from '../../test/helpers.ts'
+import { alive, root, run } from '../../test/helpers.ts'
 import { eventually, sleep } from './helpers.ts'
 
 const knobs: PolicyOptions = { minInstances: 1, maxInstances: 8, lagThreshold: 100, backlogTimeoutMs: 5000, sustainedBacklogTimeoutMs: 2000, idleTimeoutMs: 10_000 }
@@ -112,15 +112,6 @@ function standIn (options: { ignoreTerm?: boolean, dieAfterMs?: number } = {}) {
     'setInterval(() => {}, 1000)',
   ].join(';')
   return () => ({ file: process.execPath, args: ['-e', script] })
-}
-
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 function quietLog () {

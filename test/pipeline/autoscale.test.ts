@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { test } from 'node:test'
 import { isolate, processorArgs, sleep } from '../../processor/test/helpers.ts'
-import { freePort, root, run, uniqueName } from '../helpers.ts'
+import { alive, freePort, root, run, uniqueName } from '../helpers.ts'
 
 const PARTITIONS = 6
 const PER_PARTITION = 10
@@ -37,15 +37,6 @@ async function within<T> (promise: Promise<T>, ms: number): Promise<T | 'timeout
     return await Promise.race([promise, timeout])
   } finally {
     clearTimeout(timer)
-  }
-}
-
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
   }
 }
 

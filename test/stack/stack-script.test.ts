@@ -6,18 +6,9 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { isolatedStack, occupyPort, root, run } from '../helpers.ts'
+import { alive, isolatedStack, occupyPort, root, run } from '../helpers.ts'
 
 const stackScript = join(root, 'stack', 'stack.sh')
-
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 test('up refuses a port that another process holds and names the port and its variable', async (t) => {
   const { env } = await isolatedStack(t)
