@@ -11,7 +11,10 @@
 //   BENCH_RECORDS (default 2000000), BENCH_KEYS (default 10000), BENCH_PARTITIONS (default 12),
 //   BENCH_WORKERS (default: the machine's cores, e.g. "2" or "2,3,4"),
 //   BENCH_CPU_PROF=<dir>: the first run with workers writes `node --cpu-prof` profiles there
-//   (one per thread), for `node bench/cpu-profile.ts <dir>`.
+//   (one per thread), for `node bench/cpu-profile.ts <dir>`,
+//   BENCH_SECTIONS (default kafka,redis,single,workers,instances,keys): the steps to run,
+//   BENCH_TOPIC=<topic>: drain a topic preloaded by an earlier run (its name is logged) instead
+//   of preloading a new one, for quick comparisons of the processor alone.
 import { Admin, Producer, ProduceAcks } from '@platformatic/kafka'
 import { spawn } from 'node:child_process'
 import { availableParallelism, cpus, totalmem } from 'node:os'
@@ -25,6 +28,10 @@ const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 12)
 const NAIVE_RECORDS = Number(process.env.BENCH_NAIVE_RECORDS ?? 3_000)
 const WORKERS = (process.env.BENCH_WORKERS ?? String(availableParallelism())).split(',').map((n) => Number(n.trim()))
 const CPU_PROF = process.env.BENCH_CPU_PROF
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'kafka,redis,single,workers,instances,keys').split(',').map((s) => s.trim()))
+for (const section of SECTIONS) {
+  if (!['kafka', 'redis', 'single', 'workers', 'instances', 'keys'].includes(section)) throw new Error(`BENCH_SECTIONS: unknown section ${section}; use kafka, redis, single, workers, instances or keys`)
+}
 const DRAIN_TIMEOUT_MS = 600_000
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`)
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
@@ -153,63 +160,83 @@ async function drain (topic: string, records: number, instances: number, extra: 
 async function main (): Promise<void> {
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
   log(`machine: ${machine}`)
-  const topic = uniqueName('bench-basic')
-  await preload(topic, N, KEYS)
+  const topic = process.env.BENCH_TOPIC ?? uniqueName('bench-basic')
+  if (process.env.BENCH_TOPIC) log(`draining ${topic}, preloaded earlier (BENCH_RECORDS must match its record count)`)
+  else await preload(topic, N, KEYS)
+  log(`topic: ${topic} (BENCH_TOPIC=${topic} drains it again without preloading)`)
 
-  log('ConsumerPerformance')
-  const kafkaRate = await consumerPerformance(topic, N)
-  log(`  ${fmt(kafkaRate)} records/s`)
-  log('redis-benchmark -P 16 HSET')
-  const redisRate = await redisBenchmark()
-  log(`  ${fmt(redisRate)} HSET/s`)
-  log('processor, 1 instance, no worker threads')
-  const one = await drain(topic, N, 1, ['--workers=1'])
-  log(`  ${fmt(one.recordsPerSec)} records/s`)
-  const threaded: Array<{ workers: number, drain: Drain }> = []
-  for (const [i, workers] of WORKERS.entries()) {
-    log(`processor, 1 instance, ${workers} worker threads`)
-    const flags = CPU_PROF && i === 0 ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []
-    const result = await drain(topic, N, 1, [`--workers=${workers}`], flags)
-    log(`  ${fmt(result.recordsPerSec)} records/s`)
-    threaded.push({ workers, drain: result })
-  }
-  log('processor, 2 instances, no worker threads')
-  const two = await drain(topic, N, 2, ['--workers=1'])
-  log(`  ${fmt(two.recordsPerSec)} records/s`)
-  const best = Math.max(one.recordsPerSec, two.recordsPerSec, ...threaded.map((t) => t.drain.recordsPerSec))
-
-  // naive vs pooled: every record its own key, so each record is one Redis write.
-  const small = uniqueName('bench-keys')
-  await preload(small, NAIVE_RECORDS, NAIVE_RECORDS)
-  log('naive Redis connections')
-  const naive = await drain(small, NAIVE_RECORDS, 1, ['--redis.mode=naive', '--workers=1'])
-  log(`  ${fmt(naive.redisKeysPerSec)} keys/s`)
-  log('pooled Redis connections')
-  const pooled = await drain(small, NAIVE_RECORDS, 1, ['--redis.mode=pooled', '--workers=1'])
-  log(`  ${fmt(pooled.redisKeysPerSec)} keys/s`)
-
+  const rows: string[] = []
   const target = 333_333
+  let kafkaRate: number | undefined
+  const ratio = (rate: number) => kafkaRate === undefined ? '' : `${(rate / kafkaRate).toFixed(2)} of ConsumerPerformance`
+  const drains: number[] = []
+  let windowKeys: number | undefined
+  if (SECTIONS.has('kafka')) {
+    log('ConsumerPerformance')
+    kafkaRate = await consumerPerformance(topic, N)
+    log(`  ${fmt(kafkaRate)} records/s`)
+    rows.push(`| Kafka ConsumerPerformance (raw consume, same topic) | ${fmt(kafkaRate)} records/s | 1.00 |`)
+  }
+  if (SECTIONS.has('redis')) {
+    log('redis-benchmark -P 16 HSET')
+    const redisRate = await redisBenchmark()
+    log(`  ${fmt(redisRate)} HSET/s`)
+    rows.push(`| redis-benchmark -P 16 HSET | ${fmt(redisRate)} writes/s | |`)
+  }
+  if (SECTIONS.has('single')) {
+    log('processor, 1 instance, no worker threads')
+    const one = await drain(topic, N, 1, ['--workers=1'])
+    log(`  ${fmt(one.recordsPerSec)} records/s`)
+    rows.push(`| processor, 1 instance, no worker threads: consumed, windowed, written | ${fmt(one.recordsPerSec)} records/s | ${ratio(one.recordsPerSec)} |`)
+    drains.push(one.recordsPerSec)
+    windowKeys = one.windowKeys
+  }
+  if (SECTIONS.has('workers')) {
+    for (const [i, workers] of WORKERS.entries()) {
+      log(`processor, 1 instance, ${workers} worker threads`)
+      const flags = CPU_PROF && i === 0 ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []
+      const result = await drain(topic, N, 1, [`--workers=${workers}`], flags)
+      log(`  ${fmt(result.recordsPerSec)} records/s`)
+      rows.push(`| processor, 1 instance, ${workers} worker threads | ${fmt(result.recordsPerSec)} records/s | ${ratio(result.recordsPerSec)} |`)
+      drains.push(result.recordsPerSec)
+      windowKeys ??= result.windowKeys
+    }
+  }
+  if (SECTIONS.has('instances')) {
+    log('processor, 2 instances, no worker threads')
+    const two = await drain(topic, N, 2, ['--workers=1'])
+    log(`  ${fmt(two.recordsPerSec)} records/s`)
+    rows.push(`| processor, 2 instances without worker threads (one group) | ${fmt(two.recordsPerSec)} records/s | ${ratio(two.recordsPerSec)} |`)
+    drains.push(two.recordsPerSec)
+  }
+  if (drains.length > 0) rows.push(`| target: 1.2 billion records/hour | ${fmt(target)} records/s | best is ${(Math.max(...drains) / target).toFixed(2)} of target |`)
+  if (SECTIONS.has('keys')) {
+    // naive vs pooled: every record its own key, so each record is one Redis write.
+    const small = uniqueName('bench-keys')
+    await preload(small, NAIVE_RECORDS, NAIVE_RECORDS)
+    log('naive Redis connections')
+    const naive = await drain(small, NAIVE_RECORDS, 1, ['--redis.mode=naive', '--workers=1'])
+    log(`  ${fmt(naive.redisKeysPerSec)} keys/s`)
+    log('pooled Redis connections')
+    const pooled = await drain(small, NAIVE_RECORDS, 1, ['--redis.mode=pooled', '--workers=1'])
+    log(`  ${fmt(pooled.redisKeysPerSec)} keys/s`)
+    rows.push(`| naive Redis (a connection per write), ${fmt(NAIVE_RECORDS)} keys | ${fmt(naive.redisKeysPerSec)} keys/s | |`)
+    rows.push(`| pooled + pipelined Redis, same keys | ${fmt(pooled.redisKeysPerSec)} keys/s | ${(pooled.redisKeysPerSec / naive.redisKeysPerSec).toFixed(1)}x naive |`)
+  }
+
   const report = `
 ### Processor drain, ${new Date().toISOString().slice(0, 10)}
 
 Machine: ${machine}. ${fmt(N)} basic records (~150 B), ${fmt(KEYS)} keys, ${PARTITIONS} partitions,
-10 s windows. All numbers from one run of \`task bench:processor\`.
+10 s windows. All numbers from one run of \`task bench:processor\` (sections: ${[...SECTIONS].join(', ')}).
 
 | what | rate | ratio |
 |------|------|-------|
-| Kafka ConsumerPerformance (raw consume, same topic) | ${fmt(kafkaRate)} records/s | 1.00 |
-| redis-benchmark -P 16 HSET | ${fmt(redisRate)} writes/s | |
-| processor, 1 instance, no worker threads: consumed, windowed, written | ${fmt(one.recordsPerSec)} records/s | ${(one.recordsPerSec / kafkaRate).toFixed(2)} of ConsumerPerformance |
-${threaded.map((t) => `| processor, 1 instance, ${t.workers} worker threads | ${fmt(t.drain.recordsPerSec)} records/s | ${(t.drain.recordsPerSec / kafkaRate).toFixed(2)} of ConsumerPerformance |`).join('\n')}
-| processor, 2 instances without worker threads (one group) | ${fmt(two.recordsPerSec)} records/s | ${(two.recordsPerSec / kafkaRate).toFixed(2)} of ConsumerPerformance |
-| target: 1.2 billion records/hour | ${fmt(target)} records/s | best is ${(best / target).toFixed(2)} of target |
-| naive Redis (a connection per write), ${fmt(NAIVE_RECORDS)} keys | ${fmt(naive.redisKeysPerSec)} keys/s | |
-| pooled + pipelined Redis, same keys | ${fmt(pooled.redisKeysPerSec)} keys/s | ${(pooled.redisKeysPerSec / naive.redisKeysPerSec).toFixed(1)}x naive |
-
-Redis writes by the processor per ${fmt(N)} records: ${fmt(one.windowKeys)} window hashes (one per key per window).
-Keys/s for naive and pooled are the sink's own rate: Redis writes divided by the time spent
+${rows.join('\n')}
+${windowKeys === undefined ? '' : `\nRedis writes by the processor per ${fmt(N)} records: ${fmt(windowKeys)} window hashes (one per key per window).`}
+${SECTIONS.has('keys') ? `Keys/s for naive and pooled are the sink's own rate: Redis writes divided by the time spent
 writing them (\`spate_redis_writes_total / spate_window_flush_seconds_sum\`), as the seed
-report measured its key throughput.
+report measured its key throughput.` : ''}
 `
   process.stdout.write(report)
 }
