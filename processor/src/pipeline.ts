@@ -104,8 +104,18 @@ export class Pipeline {
     return this.ready && !this.stopping
   }
 
-  /** Connects everything, checking each dependency with a clear error before consuming. */
+  /** Connects everything and joins the group: prepare(), then consume(). */
   async start (): Promise<void> {
+    await this.prepare()
+    await this.consume()
+  }
+
+  /**
+   * Connects everything, checking each dependency with a clear error, without joining the group
+   * yet: worker threads all prepare first and then join together (workers/supervisor.ts), so that
+   * the group's first assignment already spreads the partitions over all of them.
+   */
+  async prepare (): Promise<void> {
     await this.checkpoints.check()
     await this.sink.connect()
     if (!await this.sink.appendOnly()) {
@@ -118,6 +128,14 @@ export class Pipeline {
         if (!topics.includes(topic)) throw new SpateError('SPATE_KAFKA_TOPIC', `topic ${topic} does not exist; create it first (the load scripts do in setup())`)
       }
       await this.deadLetters.connect()
+    } catch (error) {
+      throw kafkaError(error, this.config.kafka.brokers)
+    }
+  }
+
+  /** Joins the group and runs micro-batches until stop(); prepare() first. */
+  async consume (): Promise<void> {
+    try {
       await this.consumer.start({
         onAssigned: (partitions, memberId) => this.onAssignment(partitions, memberId),
         onStopped: (error) => {

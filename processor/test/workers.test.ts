@@ -150,7 +150,13 @@ test('a processor with two workers splits the partitions, writes every record on
 
   assert.equal(await processor.metric('spate_records_consumed_total', { topic: iso.topic }), records.length)
   assert.equal(await processor.metric('spate_assigned_partitions'), 4)
-  const lines = processor.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string, worker?: number, partition?: number, totals?: { consumed: number } })
+  const lines = processor.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg: string, worker?: number, partition?: number, partitions?: number[], totals?: { consumed: number } })
+  // The workers join the group together once both have connected: the first assignment already
+  // splits the partitions, instead of one worker starting alone with all four.
+  const assignments = lines.filter((line) => line.msg === 'partitions assigned')
+  for (const worker of [0, 1]) {
+    assert.equal(assignments.find((line) => line.worker === worker)?.partitions?.length, 2, `worker ${worker}'s first assignment\n${processor.output()}`)
+  }
   const claims = lines.filter((line) => line.msg === 'partition claimed')
   assert.deepEqual([...new Set(claims.map((line) => line.worker))].sort(), [0, 1], 'both workers own partitions')
   assert.deepEqual([...new Set(claims.map((line) => line.partition))].sort(), [0, 1, 2, 3])

@@ -15,12 +15,16 @@ export interface WorkerInit {
 export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>
 
 export type ToWorker =
+  /** Every worker has prepared: join the group now, all together. */
+  | { type: 'consume' }
   | { type: 'stop' }
   | { type: 'metrics', id: number }
   | { type: 'totals', id: number }
 
 export type FromWorker =
-  /** Connected and consuming. */
+  /** Connected and checked, not yet in the group: waits for consume. */
+  | { type: 'prepared' }
+  /** In the group and consuming. */
   | { type: 'ready' }
   /** The start failed: the one line the process exits with. */
   | { type: 'fatal', message: string }

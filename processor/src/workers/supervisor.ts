@@ -1,7 +1,8 @@
 // The main thread of a processor with workers > 1: it starts one worker thread per worker
 // (workers/worker.ts), each a member of the consumer group with its own share of the
 // partitions, and does no record processing itself. It serves one /metrics merged from every
-// worker's registry (metrics/aggregate.ts), reports ready once every worker consumes, drains every
+// worker's registry (metrics/aggregate.ts), lets the workers join the group together once every
+// one has connected, reports ready once every worker consumes, drains every
 // worker on SIGTERM/SIGINT, and treats a worker that dies as the process dying: fail fast, so a
 // supervisor restarts the whole process instead of leaving it half alive.
 import { Worker } from 'node:worker_threads'
@@ -35,6 +36,7 @@ export function workerConfig (config: ProcessorConfig): ProcessorConfig {
 interface Thread {
   index: number
   worker: Worker
+  prepared: boolean
   ready: boolean
   stopped: BatchTotals | undefined
 }
@@ -72,10 +74,20 @@ export class Workers {
       for (let index = 0; index < this.config.workers; index++) {
         const init: WorkerInit = { config, index }
         const worker = new Worker(this.entry, { workerData: init })
-        const thread: Thread = { index, worker, ready: false, stopped: undefined }
+        const thread: Thread = { index, worker, prepared: false, ready: false, stopped: undefined }
         this.threads.push(thread)
         worker.on('message', (message: FromWorker) => {
           switch (message.type) {
+            case 'prepared':
+              // The group's first assignment should spread the partitions over every worker:
+              // each would otherwise start alone with all of them (the others still loading)
+              // and hand most back at the next rebalance, to be read again from checkpoints.
+              thread.prepared = true
+              if (this.threads.length === this.config.workers && this.threads.every((t) => t.prepared)) {
+                const consume: ToWorker = { type: 'consume' }
+                for (const t of this.threads) t.worker.postMessage(consume)
+              }
+              break
             case 'ready':
               thread.ready = true
               if (!started && this.threads.every((t) => t.ready)) {

@@ -28,6 +28,10 @@ const pipeline = new Pipeline(config, log, metrics, (error) => {
 let stopping = false
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
+    case 'consume':
+      if (stopping) return
+      pipeline.consume().then(() => send({ type: 'ready' }), (error: unknown) => send({ type: 'fatal', message: describeError(error, config) }))
+      break
     case 'metrics':
       metrics.registry.getMetricsAsJSON().then((json) => send({ type: 'metrics', id: message.id, metrics: json }), () => send({ type: 'metrics', id: message.id, metrics: [] }))
       break
@@ -50,8 +54,8 @@ port.on('message', (message: ToWorker) => {
 })
 
 try {
-  await pipeline.start()
-  send({ type: 'ready' })
+  await pipeline.prepare()
+  send({ type: 'prepared' })
 } catch (error) {
   send({ type: 'fatal', message: describeError(error, config) })
 }
