@@ -12,8 +12,9 @@
 // last checkpoint and rewrites the same values: exactly-once results in Redis.
 import type { ProcessorConfig } from '../config/types.ts'
 import type { SourceRecord } from '../consume/group-consumer.ts'
-import { DeadLetter, decode } from '../decode/record.ts'
-import type { Logic } from '../logic/profiles.ts'
+import { FastDecoder, type FastFields } from '../decode/fast-record.ts'
+import { DeadLetter, decode, type Decoded } from '../decode/record.ts'
+import type { Contribution, Logic } from '../logic/profiles.ts'
 import type { Logger } from '../log.ts'
 import type { ProcessorMetrics } from '../metrics/metrics.ts'
 import { retry } from '../retry.ts'
@@ -21,7 +22,7 @@ import type { RedisSink } from '../sink/redis-sink.ts'
 import { sortUnconfirmed } from '../sink/unconfirmed.ts'
 import type { ClosedWindow } from '../window/partition-windows.ts'
 import type { DeadLetterOut, DeadLetters } from './dead-letters.ts'
-import type { Ownership } from './ownership.ts'
+import type { OwnedPartition, Ownership } from './ownership.ts'
 
 export interface BatchTotals { consumed: number, processed: number, deadLettered: number, windows: number, checkpoints: number, rewritten: number }
 
@@ -44,6 +45,8 @@ export class BatchStep {
   private readonly highWatermarks: ReadonlyMap<number, bigint>
   private readonly isAssigned: (partition: number) => boolean
   private readonly generation: () => number
+  /** The fast path for records of plain ASCII JSON, when the logic reads only the five fields. */
+  private readonly fast: FastDecoder | undefined
 
   /**
    * isAssigned: the partition's records are to be processed now; generation: changes with every
@@ -60,34 +63,60 @@ export class BatchStep {
     this.highWatermarks = options.highWatermarks
     this.isAssigned = options.isAssigned
     this.generation = options.generation
+    this.fast = this.logic.applyFields ? new FastDecoder(this.config.window.valueField, this.config.kafka.maxRecordBytes) : undefined
   }
 
   async run (batch: readonly SourceRecord[], force = false): Promise<BatchResult> {
-    const { valueField, idleTimeout, size } = this.config.window
+    const { size } = this.config.window
     const deadLetters: DeadLetterOut[] = []
     let processed = 0
     let late = 0
     const generation = this.generation()
+    const fast = this.fast
+    const applyFields = this.logic.applyFields
+    // The batch comes in runs of one partition (a fetch's records); what a run needs from the
+    // assignment and the ownership is looked up once per run. Nothing here changes while the
+    // loop runs synchronously; after the one await (a claim) it is looked up again.
+    let partition = -1
+    let owned: OwnedPartition | undefined
+    const advanced = new Map<OwnedPartition, bigint>()
 
     for (const message of batch) {
-      // A new assignment restored every partition from its checkpoint, and the consumer reads
-      // again from the committed offsets: the rest of this batch belongs to the state before.
-      if (this.generation() !== generation) break
-      // Fetched before a rebalance moved the partition away: its new owner reads it again.
-      if (!this.isAssigned(message.partition)) continue
-      const owned = this.ownership.partitions.get(message.partition) ?? await this.ownership.claim(message.partition)
-      if (!owned || owned.fenced || this.generation() !== generation) continue
+      if (message.partition !== partition) {
+        partition = message.partition
+        owned = undefined
+        // A new assignment restored every partition from its checkpoint, and the consumer reads
+        // again from the committed offsets: the rest of this batch belongs to the state before.
+        if (this.generation() !== generation) break
+        // Fetched before a rebalance moved the partition away: its new owner reads it again.
+        if (!this.isAssigned(partition)) continue
+        owned = this.ownership.partitions.get(partition)
+        if (owned === undefined) {
+          owned = await this.ownership.claim(partition)
+          if (this.generation() !== generation) break
+          if (!this.isAssigned(partition)) owned = undefined
+        }
+        if (owned !== undefined && owned.fenced) owned = undefined
+        if (owned !== undefined && !advanced.has(owned)) advanced.set(owned, owned.windows.nextOffset)
+      }
+      if (owned === undefined) continue
       const state = owned.windows
       if (message.offset < state.nextOffset) continue
       state.nextOffset = message.offset + 1n
-      state.lastRecordAt = Date.now()
-      owned.dirty = true
-      const decoded = decode(message.value, message.key, valueField, this.config.kafka.maxRecordBytes)
-      if (decoded instanceof DeadLetter) {
-        deadLetters.push({ source: message, letter: decoded })
-        continue
+      let decoded: FastFields | Decoded
+      let contribution: Contribution | DeadLetter
+      if (fast !== undefined && applyFields !== undefined && fast.decode(message.value, message.key)) {
+        decoded = fast.record
+        contribution = applyFields(decoded)
+      } else {
+        const full = decode(message.value, message.key, this.config.window.valueField, this.config.kafka.maxRecordBytes)
+        if (full instanceof DeadLetter) {
+          deadLetters.push({ source: message, letter: full })
+          continue
+        }
+        decoded = full
+        contribution = this.logic.apply(full)
       }
-      const contribution = this.logic.apply(decoded)
       if (contribution instanceof DeadLetter) {
         deadLetters.push({ source: message, letter: contribution })
         continue
@@ -99,9 +128,17 @@ export class BatchStep {
         deadLetters.push({ source: message, letter: new DeadLetter('late', `window ${decoded.eventTime - (decoded.eventTime % size)} closed at watermark ${state.watermark}`) })
       }
     }
+    // The processing time of a partition's last record, for its idle timeout.
+    const recordsAt = Date.now()
+    for (const [owner, before] of advanced) {
+      if (owner.windows.nextOffset === before) continue
+      owner.windows.lastRecordAt = recordsAt
+      owner.dirty = true
+    }
 
     // Read after the records: a batch that took long must not look less idle than it is.
     const now = Date.now()
+    const { idleTimeout } = this.config.window
     const closed: ClosedWindow[] = []
     const urgent = new Set<number>()
     let openWindows = 0

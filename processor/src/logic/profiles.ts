@@ -4,6 +4,7 @@
 //   basic    parse + upsert
 //   medium   validate user fields, enrich the region with its zone and the tier with a weight
 //   complex  flatten nested items and device context, several aggregations
+import type { FastFields } from '../decode/fast-record.ts'
 import { DeadLetter, type Decoded } from '../decode/record.ts'
 import type { Profile } from '../config/types.ts'
 
@@ -17,6 +18,11 @@ export interface Logic {
   profile: Profile
   extras: readonly string[]
   apply (record: Decoded): Contribution | DeadLetter
+  /**
+   * The same as apply for a logic that reads only the five fields every record has: records
+   * then take the fast path (decode/fast-record.ts), which builds no body.
+   */
+  applyFields?: (record: FastFields) => Contribution | DeadLetter
 }
 
 const NONE: number[] = []
@@ -25,6 +31,7 @@ const basic: Logic = {
   profile: 'basic',
   extras: [],
   apply: (record) => ({ value: record.value, extras: NONE }),
+  applyFields: (record) => ({ value: record.value, extras: NONE }),
 }
 
 // Enrichment tables: what a real job would load from a reference store.

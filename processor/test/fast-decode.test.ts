@@ -1,0 +1,106 @@
+// The fast path (decode/fast-record.ts) never decides differently from decode(): whatever it
+// accepts, decode() accepts with the same fields, and what it declines decode() judges. Random
+// records and random damage to them, with the seed printed so a failure can be replayed
+// (FAST_DECODE_SEED=<seed>).
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { message } from '../../scripts/lib/messages.ts'
+import { FastDecoder } from '../src/decode/fast-record.ts'
+import { DeadLetter, decode } from '../src/decode/record.ts'
+
+const MAX_BYTES = 4096
+
+/** mulberry32: a small seeded generator, so a failing case can be replayed. */
+function generator (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Checks one record both ways; returns whether the fast path took it. */
+function same (fast: FastDecoder, value: Buffer, key: Buffer | null, valueField = 'value'): boolean {
+  const full = decode(value, key, valueField, MAX_BYTES)
+  if (!fast.decode(value, key)) return false
+  const text = `${value.toString('latin1')} (key ${key?.toString('latin1')})`
+  assert.ok(!(full instanceof DeadLetter), `the fast path accepted what decode() refuses as ${full instanceof DeadLetter ? full.reason : ''}: ${text}`)
+  const { key: k, eventTime, value: v, runId, seq } = fast.record
+  assert.deepEqual({ key: k, eventTime, value: Object.is(v, -0) ? '-0' : v, runId, seq }, { key: full.key, eventTime: full.eventTime, value: Object.is(full.value, -0) ? '-0' : full.value, runId: full.runId, seq: full.seq }, text)
+  return true
+}
+
+test('the load scripts\' basic messages take the fast path with the fields decode() gives', () => {
+  const fast = new FastDecoder('value', MAX_BYTES)
+  for (let seq = 0; seq < 2_000; seq++) {
+    const m = message('basic', seq < 1000 ? 'run-a' : 'run-b', seq, 100, 1_795_000_000_000 + seq * 7)
+    assert.ok(same(fast, Buffer.from(m.value), Buffer.from(m.key)), `seq ${seq} declined: ${m.value}`)
+  }
+})
+
+test('hand-picked records: accepted alike, or declined', () => {
+  const fast = new FastDecoder('amount', MAX_BYTES)
+  const k = Buffer.from('k')
+  const accepted = [
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":2}',
+    ' { "amount" : -0 , "key":"k" ,"seq":0,"eventTime":1.0e3,"runId":"r" } ',
+    '{"runId":"r","seq":9007199254740991,"key":"k","eventTime":0,"amount":1.5e-7,"n":null,"t":true,"f":false,"s":"x"}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":123456789012345678901234567890}',
+  ]
+  const declined = [
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":2,"amount":3}',
+    '{"runId":"r","seq":1,"key":"\\u006b","eventTime":5,"amount":2}',
+    '{"runId":"r","seq":1.5,"key":"k","eventTime":5,"amount":2}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":-5,"amount":2}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":1e400}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":"2"}',
+    '{"runId":"","seq":1,"key":"k","eventTime":5,"amount":2}',
+    '{"runId":"r","seq":1,"key":"j","eventTime":5,"amount":2}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5}',
+    '{"runId":"r","seq":01,"key":"k","eventTime":5,"amount":2}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":2,}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":2} x',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":2,"x":"ä"}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":2,"extra":[1,{"a":2}]}',
+    '[1]',
+    '{}',
+  ]
+  for (const text of accepted) assert.ok(same(fast, Buffer.from(text), k, 'amount'), `declined: ${text}`)
+  for (const text of declined) assert.equal(same(fast, Buffer.from(text), k, 'amount'), false, `accepted: ${text}`)
+  assert.equal(fast.decode(Buffer.from(accepted[0] as string), null), false, 'a record without a Kafka key must go to decode()')
+})
+
+test('random damage: the fast path never accepts what decode() refuses or reads other fields', () => {
+  const seed = Number(process.env.FAST_DECODE_SEED ?? Math.floor(Math.random() * 2 ** 31))
+  console.log(`fast-decode seed ${seed} (FAST_DECODE_SEED=${seed} replays it)`)
+  const random = generator(seed)
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
+  const fast = new FastDecoder('value', MAX_BYTES)
+  const alphabet = Buffer.from(' \t\n{}[]",:\\-+.0123456789eEtrufalsnkyvIdqTm_xé\u0000')
+  let accepted = 0
+  let declined = 0
+  for (let i = 0; i < 20_000; i++) {
+    const m = message('basic', pick(['run-a', 'run-b', 'r']), Math.floor(random() * 1e6), 50, 1_795_000_000_000 + Math.floor(random() * 1e6))
+    const bytes = Buffer.from(m.value)
+    let key: Buffer | null = Buffer.from(m.key)
+    // 0 to 3 edits: replace, insert or delete a byte, or change the Kafka key.
+    let value = bytes
+    for (let edits = Math.floor(random() * 4); edits > 0; edits--) {
+      const at = Math.floor(random() * value.length)
+      const byte = pick([...alphabet])
+      switch (Math.floor(random() * 4)) {
+        case 0: value = Buffer.concat([value.subarray(0, at), Buffer.from([byte]), value.subarray(at + 1)]); break
+        case 1: value = Buffer.concat([value.subarray(0, at), Buffer.from([byte]), value.subarray(at)]); break
+        case 2: value = Buffer.concat([value.subarray(0, at), value.subarray(at + 1)]); break
+        default: key = pick([null, Buffer.from('k1'), Buffer.from(m.key + 'x'), key])
+      }
+    }
+    if (same(fast, value, key)) accepted++
+    else declined++
+  }
+  // Both sides are exercised: many damaged records still decode, many do not.
+  assert.ok(accepted > 1000 && declined > 1000, `seed ${seed}: ${accepted} accepted, ${declined} declined`)
+})
