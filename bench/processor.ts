@@ -1,7 +1,9 @@
 // Processor throughput, next to the reference tools on the same machine and the same run:
 //   1. preload a topic with N basic records (12 partitions);
 //   2. Kafka's ConsumerPerformance reads the topic: the broker's raw consume rate;
-//   3. redis-benchmark -P 16 HSET: Redis' pipelined write rate;
+//   3. redis-benchmark -P 16 HSET: Redis' pipelined write rate; the Kafka client alone in the
+//      processor's layout (kafkajs in N threads of one group, doing nothing with the records):
+//      the ceiling of the processor with N workers;
 //   4. the processor drains the backlog: records/s consumed, windowed and written to Redis
 //      (one instance without worker threads, one instance with N worker threads for each N of
 //      BENCH_WORKERS, two instances without worker threads in one group);
@@ -12,7 +14,7 @@
 //   BENCH_WORKERS (default: the machine's cores, e.g. "2" or "2,3,4"),
 //   BENCH_CPU_PROF=<dir>: the first run with workers writes `node --cpu-prof` profiles there
 //   (one per thread), for `node bench/cpu-profile.ts <dir>`,
-//   BENCH_SECTIONS (default kafka,redis,single,workers,instances,keys): the steps to run,
+//   BENCH_SECTIONS (default kafka,redis,client,single,workers,instances,keys): the steps to run,
 //   BENCH_TOPIC=<topic>: drain a topic preloaded by an earlier run (its name is logged) instead
 //   of preloading a new one, for quick comparisons of the processor alone.
 import { Admin, Producer, ProduceAcks } from '@platformatic/kafka'
@@ -20,6 +22,7 @@ import { spawn } from 'node:child_process'
 import { availableParallelism, cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { createClient } from 'redis'
+import { clientCeiling } from './client-ceiling.ts'
 import { freePort, root, run, stack, uniqueName } from './local-stack.ts'
 
 const N = Number(process.env.BENCH_RECORDS ?? 2_000_000)
@@ -28,9 +31,10 @@ const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 12)
 const NAIVE_RECORDS = Number(process.env.BENCH_NAIVE_RECORDS ?? 3_000)
 const WORKERS = (process.env.BENCH_WORKERS ?? String(availableParallelism())).split(',').map((n) => Number(n.trim()))
 const CPU_PROF = process.env.BENCH_CPU_PROF
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'kafka,redis,single,workers,instances,keys').split(',').map((s) => s.trim()))
+const ALL_SECTIONS = ['kafka', 'redis', 'client', 'single', 'workers', 'instances', 'keys']
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? ALL_SECTIONS.join(',')).split(',').map((s) => s.trim()))
 for (const section of SECTIONS) {
-  if (!['kafka', 'redis', 'single', 'workers', 'instances', 'keys'].includes(section)) throw new Error(`BENCH_SECTIONS: unknown section ${section}; use kafka, redis, single, workers, instances or keys`)
+  if (!ALL_SECTIONS.includes(section)) throw new Error(`BENCH_SECTIONS: unknown section ${section}; use ${ALL_SECTIONS.join(', ')}`)
 }
 const DRAIN_TIMEOUT_MS = 600_000
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`)
@@ -182,6 +186,14 @@ async function main (): Promise<void> {
     const redisRate = await redisBenchmark()
     log(`  ${fmt(redisRate)} HSET/s`)
     rows.push(`| redis-benchmark -P 16 HSET | ${fmt(redisRate)} writes/s | |`)
+  }
+  if (SECTIONS.has('client')) {
+    for (const threads of [...new Set([1, ...WORKERS])]) {
+      log(`kafkajs alone, ${threads} thread${threads > 1 ? 's' : ''}, no processing`)
+      const rate = await clientCeiling(topic, N, threads)
+      log(`  ${fmt(rate)} records/s`)
+      rows.push(`| Kafka client alone (kafkajs, ${threads} thread${threads > 1 ? 's' : ''} in one group, no processing): the ceiling for ${threads} worker${threads > 1 ? 's' : ''} | ${fmt(rate)} records/s | ${ratio(rate)} |`)
+    }
   }
   if (SECTIONS.has('single')) {
     log('processor, 1 instance, no worker threads')
