@@ -7,20 +7,9 @@ import { test } from 'node:test'
 import { message } from '../../scripts/lib/messages.ts'
 import { FastDecoder } from '../src/decode/fast-record.ts'
 import { DeadLetter, decode } from '../src/decode/record.ts'
+import { prng } from './chaos/crash-loop.ts'
 
 const MAX_BYTES = 4096
-
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function generator (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Checks one record both ways; returns whether the fast path took it. */
 function same (fast: FastDecoder, value: Buffer, key: Buffer | null, valueField = 'value'): boolean {
@@ -76,7 +65,7 @@ test('hand-picked records: accepted alike, or declined', () => {
 test('random damage: the fast path never accepts what decode() refuses or reads other fields', () => {
   const seed = Number(process.env.FAST_DECODE_SEED ?? Math.floor(Math.random() * 2 ** 31))
   console.log(`fast-decode seed ${seed} (FAST_DECODE_SEED=${seed} replays it)`)
-  const random = generator(seed)
+  const random = prng(seed)
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
   const fast = new FastDecoder('value', MAX_BYTES)
   const alphabet = Buffer.from(' \t\n{}[]",:\\-+.0123456789eEtrufalsnkyvIdqTm_xé\u0000')
