@@ -6,7 +6,7 @@ import { eventually, isolate, ledgerTotals, produce, redisClient, startProcessor
 
 const T = 1_700_000_000_000 // aligned to 10 s windows
 
-test('known records give exact window results, with out-of-order records counted and late ones dead-lettered', { timeout: 90_000 }, async (t) => {
+test('known records give exact window results, with out-of-order records counted and late ones dead-lettered', { timeout: 180_000 }, async (t) => {
   const iso = await isolate(t, 2)
   const runId = 'exact'
   await produce(iso.topic, [
@@ -45,7 +45,7 @@ test('known records give exact window results, with out-of-order records counted
   assert.equal(JSON.parse(dead[0]?.value ?? '{}').seq, 4)
 })
 
-test('poison records go to the dead-letter topic with a reason, and processing continues', { timeout: 90_000 }, async (t) => {
+test('poison records go to the dead-letter topic with a reason, and processing continues', { timeout: 180_000 }, async (t) => {
   const iso = await isolate(t, 1)
   const runId = 'poison'
   await produce(iso.topic, [{ key: 'ok', eventTime: T, value: 1, seq: 0 }], runId, [
