@@ -12,8 +12,8 @@
 // last checkpoint and rewrites the same values: exactly-once results in Redis.
 import type { ProcessorConfig } from '../config/types.ts'
 import type { SourceRecord } from '../consume/group-consumer.ts'
-import { FastDecoder, type FastFields } from '../decode/fast-record.ts'
-import { DeadLetter, decode, type Decoded } from '../decode/record.ts'
+import { FastDecoder } from '../decode/fast-record.ts'
+import { DeadLetter, decode, type RecordFields } from '../decode/record.ts'
 import type { Contribution, Logic } from '../logic/profiles.ts'
 import type { Logger } from '../log.ts'
 import type { ProcessorMetrics } from '../metrics/metrics.ts'
@@ -103,7 +103,7 @@ export class BatchStep {
       const state = owned.windows
       if (message.offset < state.nextOffset) continue
       state.nextOffset = message.offset + 1n
-      let decoded: FastFields | Decoded
+      let decoded: RecordFields
       let contribution: Contribution | DeadLetter
       if (fast !== undefined && applyFields !== undefined && fast.decode(message.value, message.key)) {
         decoded = fast.record

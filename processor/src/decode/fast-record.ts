@@ -10,14 +10,7 @@
 // to exactly its bytes, so a string is read as latin1; a number token is checked against JSON's
 // grammar and read with Number(), which rounds exactly as JSON.parse does.
 
-/** The fields of one record; one object is reused for every record (FastDecoder.record). */
-export interface FastFields {
-  key: string
-  eventTime: number
-  value: number
-  runId: string
-  seq: number
-}
+import type { RecordFields } from './record.ts'
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
@@ -43,7 +36,7 @@ function isSpace (byte: number): boolean {
 
 export class FastDecoder {
   /** The fields of the last record decode() accepted; overwritten by the next call. */
-  readonly record: FastFields = { key: '', eventTime: 0, value: 0, runId: '', seq: 0 }
+  readonly record: RecordFields = { key: '', eventTime: 0, value: 0, runId: '', seq: 0 }
   private readonly names: Array<{ bytes: Buffer, bit: number }>
   private readonly maxBytes: number
   /** The last run id read, and its bytes: records of one run repeat it, so it is read once. */

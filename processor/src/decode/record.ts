@@ -9,12 +9,16 @@ import { deadLetterReasons, type DeadLetterReason } from '../../../contract/mess
 
 export { deadLetterReasons, type DeadLetterReason }
 
-export interface Decoded {
+/** The five fields every record has (the fast path, fast-record.ts, reads only these). */
+export interface RecordFields {
   key: string
   eventTime: number
   value: number
   runId: string
   seq: number
+}
+
+export interface Decoded extends RecordFields {
   /** The parsed JSON body, for profiles that read more fields. */
   body: Record<string, unknown>
 }

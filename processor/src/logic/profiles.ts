@@ -4,8 +4,7 @@
 //   basic    parse + upsert
 //   medium   validate user fields, enrich the region with its zone and the tier with a weight
 //   complex  flatten nested items and device context, several aggregations
-import type { FastFields } from '../decode/fast-record.ts'
-import { DeadLetter, type Decoded } from '../decode/record.ts'
+import { DeadLetter, type Decoded, type RecordFields } from '../decode/record.ts'
 import type { Profile } from '../config/types.ts'
 
 export interface Contribution {
@@ -22,16 +21,18 @@ export interface Logic {
    * The same as apply for a logic that reads only the five fields every record has: records
    * then take the fast path (decode/fast-record.ts), which builds no body.
    */
-  applyFields?: (record: FastFields) => Contribution | DeadLetter
+  applyFields?: (record: RecordFields) => Contribution | DeadLetter
 }
 
 const NONE: number[] = []
 
+const basicContribution = (record: RecordFields): Contribution => ({ value: record.value, extras: NONE })
+
 const basic: Logic = {
   profile: 'basic',
   extras: [],
-  apply: (record) => ({ value: record.value, extras: NONE }),
-  applyFields: (record) => ({ value: record.value, extras: NONE }),
+  apply: basicContribution,
+  applyFields: basicContribution,
 }
 
 // Enrichment tables: what a real job would load from a reference store.
