@@ -67,13 +67,13 @@ export class Pipeline {
     this.kafka = kafka
     this.kafkaLog = kafkaLog
     this.admin = kafka.admin()
-    this.consumer = new GroupConsumer(kafka, config)
+    this.consumer = new GroupConsumer(kafka, config, log)
     this.deadLetters = new DeadLetters(kafka, config, log, metrics)
     // Records below an owned partition's next offset are in its state already. Every step back
     // of a next offset (a restore from a checkpoint) drops the buffer and reads again.
-    this.intake = new Intake(config, metrics, this.consumer, () => this.stopping, (partition, offset) => {
+    this.intake = new Intake(config, metrics, this.consumer, () => this.stopping, (partition) => {
       const owned = this.ownership.partitions.get(partition)
-      return owned !== undefined && !owned.fenced && offset < owned.windows.nextOffset
+      return owned !== undefined && !owned.fenced ? Number(owned.windows.nextOffset) : undefined
     })
     this.commits = new OffsetCommits(this.consumer, log)
     const isAssigned = (partition: number): boolean => this.assigned.has(partition)
@@ -144,7 +144,7 @@ export class Pipeline {
           this.onFatal(error)
         },
         onHighWatermark: (partition, highWatermark) => { this.highWatermarks.set(partition, highWatermark) },
-        onRecords: (records, payload) => this.intake.enqueue(records, payload),
+        onRecords: (runs, isStale) => this.intake.enqueue(runs, isStale),
       })
     } catch (error) {
       throw kafkaError(error, this.config.kafka.brokers)
@@ -218,10 +218,10 @@ export class Pipeline {
     this.recoverFenced()
     this.totals.checkpoints += result.checkpointed.length
     this.totals.windows += result.windowsClosed
-    if (batch.length > 0) {
-      this.log.debug('batch', { records: batch.length, processed: result.processed, deadLetters: result.deadLetters, windowsClosed: result.windowsClosed })
+    if (result.consumed > 0) {
+      this.log.debug('batch', { records: result.consumed, processed: result.processed, deadLetters: result.deadLetters, windowsClosed: result.windowsClosed })
       this.metrics.batchDuration.observe((performance.now() - started) / 1000)
-      this.totals.consumed += batch.length
+      this.totals.consumed += result.consumed
       this.totals.processed += result.processed
       this.totals.deadLettered += result.deadLetters
     }

@@ -11,7 +11,7 @@
 // Nothing is checkpointed before its effects are written, so a crash anywhere replays from the
 // last checkpoint and rewrites the same values: exactly-once results in Redis.
 import type { ProcessorConfig } from '../config/types.ts'
-import type { SourceRecord } from '../consume/group-consumer.ts'
+import { SPAN, type RecordRun } from '../consume/records.ts'
 import { FastDecoder } from '../decode/fast-record.ts'
 import { DeadLetter, decode, type RecordFields } from '../decode/record.ts'
 import type { Contribution, Logic } from '../logic/profiles.ts'
@@ -27,6 +27,8 @@ import type { OwnedPartition, Ownership } from './ownership.ts'
 export interface BatchTotals { consumed: number, processed: number, deadLettered: number, windows: number, checkpoints: number, rewritten: number }
 
 export interface BatchResult {
+  /** Records taken from the buffer, processed or not. */
+  consumed: number
   processed: number
   deadLetters: number
   windowsClosed: number
@@ -66,67 +68,70 @@ export class BatchStep {
     this.fast = this.logic.applyFields ? new FastDecoder(this.config.window.valueField, this.config.kafka.maxRecordBytes) : undefined
   }
 
-  async run (batch: readonly SourceRecord[], force = false): Promise<BatchResult> {
+  async run (batch: readonly RecordRun[], force = false): Promise<BatchResult> {
     const { size } = this.config.window
     const deadLetters: DeadLetterOut[] = []
     let processed = 0
     let late = 0
+    let consumed = 0
+    for (const run of batch) consumed += run.length
     const generation = this.generation()
     const fast = this.fast
     const applyFields = this.logic.applyFields
-    // The batch comes in runs of one partition (a fetch's records); what a run needs from the
-    // assignment and the ownership is looked up once per run. Nothing here changes while the
-    // loop runs synchronously; after the one await (a claim) it is looked up again.
-    let partition = -1
-    let owned: OwnedPartition | undefined
     const advanced = new Map<OwnedPartition, bigint>()
 
-    for (const message of batch) {
-      if (message.partition !== partition) {
-        partition = message.partition
-        owned = undefined
-        // A new assignment restored every partition from its checkpoint, and the consumer reads
-        // again from the committed offsets: the rest of this batch belongs to the state before.
+    // A run is one partition's consecutive records: what it needs from the assignment and the
+    // ownership is looked up once. Nothing here changes while a run is read synchronously; after
+    // the one await (a claim) it is looked up again.
+    for (const run of batch) {
+      const partition = run.partition
+      // A new assignment restored every partition from its checkpoint, and the consumer reads
+      // again from the committed offsets: the rest of this batch belongs to the state before.
+      if (this.generation() !== generation) break
+      // Fetched before a rebalance moved the partition away: its new owner reads it again.
+      if (!this.isAssigned(partition)) continue
+      let owned = this.ownership.partitions.get(partition)
+      if (owned === undefined) {
+        owned = await this.ownership.claim(partition)
         if (this.generation() !== generation) break
-        // Fetched before a rebalance moved the partition away: its new owner reads it again.
-        if (!this.isAssigned(partition)) continue
-        owned = this.ownership.partitions.get(partition)
-        if (owned === undefined) {
-          owned = await this.ownership.claim(partition)
-          if (this.generation() !== generation) break
-          if (!this.isAssigned(partition)) owned = undefined
-        }
-        if (owned !== undefined && owned.fenced) owned = undefined
-        if (owned !== undefined && !advanced.has(owned)) advanced.set(owned, owned.windows.nextOffset)
+        if (!this.isAssigned(partition)) owned = undefined
       }
-      if (owned === undefined) continue
+      if (owned === undefined || owned.fenced) continue
+      if (!advanced.has(owned)) advanced.set(owned, owned.windows.nextOffset)
       const state = owned.windows
-      if (message.offset < state.nextOffset) continue
-      state.nextOffset = message.offset + 1n
-      let decoded: RecordFields
-      let contribution: Contribution | DeadLetter
-      if (fast !== undefined && applyFields !== undefined && fast.decode(message.value, message.key)) {
-        decoded = fast.record
-        contribution = applyFields(decoded)
-      } else {
-        const full = decode(message.value, message.key, this.config.window.valueField, this.config.kafka.maxRecordBytes)
-        if (full instanceof DeadLetter) {
-          deadLetters.push({ source: message, letter: full })
+      const first = run.indexOf(Number(state.nextOffset))
+      if (first >= run.end) continue
+      const { data, offsets, spans } = run
+      for (let i = first; i < run.end; i++) {
+        const s = i * SPAN
+        let decoded: RecordFields
+        let contribution: Contribution | DeadLetter
+        if (fast !== undefined && applyFields !== undefined && (spans[s] as number) >= 0 && (spans[s + 2] as number) >= 0 &&
+          fast.decodeAt(data, spans[s + 2] as number, spans[s + 3] as number, data, spans[s] as number, spans[s + 1] as number)) {
+          decoded = fast.record
+          contribution = applyFields(decoded)
+        } else {
+          const record = run.record(i)
+          const full = decode(record.value, record.key, this.config.window.valueField, this.config.kafka.maxRecordBytes)
+          if (full instanceof DeadLetter) {
+            deadLetters.push({ source: record, letter: full })
+            continue
+          }
+          decoded = full
+          contribution = this.logic.apply(full)
+        }
+        if (contribution instanceof DeadLetter) {
+          deadLetters.push({ source: run.record(i), letter: contribution })
           continue
         }
-        decoded = full
-        contribution = this.logic.apply(full)
+        if (state.add(decoded.key, decoded.eventTime, decoded.runId, decoded.seq, contribution)) {
+          processed++
+        } else {
+          late++
+          deadLetters.push({ source: run.record(i), letter: new DeadLetter('late', `window ${decoded.eventTime - (decoded.eventTime % size)} closed at watermark ${state.watermark}`) })
+        }
       }
-      if (contribution instanceof DeadLetter) {
-        deadLetters.push({ source: message, letter: contribution })
-        continue
-      }
-      if (state.add(decoded.key, decoded.eventTime, decoded.runId, decoded.seq, contribution)) {
-        processed++
-      } else {
-        late++
-        deadLetters.push({ source: message, letter: new DeadLetter('late', `window ${decoded.eventTime - (decoded.eventTime % size)} closed at watermark ${state.watermark}`) })
-      }
+      state.nextOffset = BigInt(offsets[run.end - 1] as number) + 1n
     }
     // The processing time of a partition's last record, for its idle timeout.
     const recordsAt = Date.now()
@@ -161,14 +166,14 @@ export class BatchStep {
     await this.deadLetters.send(deadLetters)
     const checkpointed = await this.ownership.checkpointDue(now, urgent, force)
 
-    if (batch.length > 0) {
+    if (consumed > 0) {
       const topic = this.config.kafka.topic
-      this.metrics.consumed.inc({ topic }, batch.length)
+      this.metrics.consumed.inc({ topic }, consumed)
       this.metrics.processed.inc({ topic }, processed)
       if (late > 0) this.metrics.late.inc({ topic }, late)
-      this.metrics.batchRecords.observe(batch.length)
+      this.metrics.batchRecords.observe(consumed)
     }
-    return { processed, deadLetters: deadLetters.length, windowsClosed: closed.length, checkpointed }
+    return { consumed, processed, deadLetters: deadLetters.length, windowsClosed: closed.length, checkpointed }
   }
 
   /**

@@ -5,7 +5,7 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs'
 import { deadLetterHeaders } from '../../../contract/messages.ts'
 import type { ProcessorConfig } from '../config/types.ts'
-import type { SourceRecord } from '../consume/group-consumer.ts'
+import type { SourceRecord } from '../consume/records.ts'
 import type { DeadLetter } from '../decode/record.ts'
 import type { Logger } from '../log.ts'
 import type { ProcessorMetrics } from '../metrics/metrics.ts'

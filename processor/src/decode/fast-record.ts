@@ -45,6 +45,8 @@ export class FastDecoder {
   // The span of the last string or number token read (end exclusive).
   private start = 0
   private end = 0
+  /** The end of the value being read (exclusive). */
+  private limit = 0
 
   constructor (valueField: string, maxBytes: number) {
     this.maxBytes = maxBytes
@@ -58,9 +60,15 @@ export class FastDecoder {
    */
   decode (value: Buffer | null | undefined, key: Buffer | null | undefined): boolean {
     if (value === undefined || value === null || key === undefined || key === null) return false
-    const length = value.length
-    if (length === 0 || length > this.maxBytes) return false
-    let i = 0
+    return this.decodeAt(value, 0, value.length, key, 0, key.length)
+  }
+
+  /** decode() of the value in value[start, end) with the key in key[keyStart, keyEnd). */
+  decodeAt (value: Buffer, start: number, end: number, key: Buffer, keyStart: number, keyEnd: number): boolean {
+    if (end === start || end - start > this.maxBytes) return false
+    const length = end
+    this.limit = end
+    let i = start
     while (i < length && isSpace(value[i] as number)) i++
     if (i >= length || value[i] !== OPEN) return false
     i++
@@ -84,7 +92,7 @@ export class FastDecoder {
         i = this.string(value, i + 1)
         if (i < 0) return false
         if (bit === KEY) {
-          if (this.end === this.start || !equalBytes(key, 0, value, this.start, this.end)) return false
+          if (this.end === this.start || !equalBytes(key, keyStart, keyEnd, value, this.start, this.end)) return false
           out.key = value.toString('latin1', this.start, this.end)
         } else if (bit === RUN_ID) {
           if (this.end === this.start) return false
@@ -129,7 +137,7 @@ export class FastDecoder {
   /** A string's contents from i (after its quote): plain printable ASCII only. Returns the index after the closing quote, or -1. */
   private string (value: Buffer, i: number): number {
     const start = i
-    const length = value.length
+    const length = this.limit
     while (i < length) {
       const byte = value[i] as number
       if (byte === QUOTE) {
@@ -146,7 +154,7 @@ export class FastDecoder {
   /** A number token from i, checked against JSON's grammar. Returns the index after it, or -1. */
   private number (value: Buffer, i: number): number {
     const start = i
-    const length = value.length
+    const length = this.limit
     if (value[i] === MINUS) i++
     if (value[i] === ZERO) {
       i++
@@ -193,7 +201,7 @@ export class FastDecoder {
   /** true, false or null from i. Returns the index after it, or -1. */
   private literal (value: Buffer, i: number): number {
     for (const word of LITERALS) {
-      if (i + word.length <= value.length && value.compare(word, 0, word.length, i, i + word.length) === 0) return i + word.length
+      if (i + word.length <= this.limit && value.compare(word, 0, word.length, i, i + word.length) === 0) return i + word.length
     }
     return -1
   }
@@ -203,22 +211,22 @@ export class FastDecoder {
     const length = end - start
     for (let n = 0; n < this.names.length; n++) {
       const name = this.names[n] as { bytes: Buffer, bit: number }
-      if (name.bytes.length === length && equalBytes(name.bytes, 0, value, start, end)) return name.bit
+      if (name.bytes.length === length && equalBytes(name.bytes, 0, name.bytes.length, value, start, end)) return name.bit
     }
     return 0
   }
 
   private runId (value: Buffer, start: number, end: number): string {
-    if (equalBytes(this.lastRunIdBytes, 0, value, start, end)) return this.lastRunId
+    if (equalBytes(this.lastRunIdBytes, 0, this.lastRunIdBytes.length, value, start, end)) return this.lastRunId
     this.lastRunId = value.toString('latin1', start, end)
     this.lastRunIdBytes = Buffer.from(this.lastRunId, 'latin1')
     return this.lastRunId
   }
 }
 
-/** Whether a[from...] holds exactly the bytes b[start, end). */
-function equalBytes (a: Buffer, from: number, b: Buffer, start: number, end: number): boolean {
-  if (a.length - from !== end - start) return false
+/** Whether a[from, to) holds exactly the bytes b[start, end). */
+function equalBytes (a: Buffer, from: number, to: number, b: Buffer, start: number, end: number): boolean {
+  if (to - from !== end - start) return false
   for (let i = start, j = from; i < end; i++, j++) {
     if (a[j] !== b[i]) return false
   }
