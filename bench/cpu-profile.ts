@@ -22,7 +22,8 @@ function component (frame: Node['callFrame']): string | undefined {
   const { functionName: name, url } = frame
   if (name === '(garbage collector)') return 'garbage collection'
   if (name === '(program)') return 'V8 (program)'
-  if (url.includes('/node_modules/kafkajs/')) return 'Kafka client (kafkajs: fetch, record decoding)'
+  if (url.includes('/node_modules/kafkajs/')) return 'Kafka client (kafkajs: group membership, commits)'
+  if (url.includes('processor/src/consume/')) return 'Kafka client (fetch client: fetches, record batches)'
   if (url.includes('/node_modules/@redis/') || url.includes('processor/src/sink/')) return 'Redis writes'
   if (url.includes('/node_modules/aws4fetch/') || url.includes('processor/src/checkpoint/') || url.includes('undici')) return 'S3 checkpoints'
   if (url.includes('processor/src/decode/') || url.includes('processor/src/logic/')) return 'record decoding and logic (JSON)'
