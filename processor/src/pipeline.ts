@@ -294,6 +294,7 @@ export class Pipeline {
     do {
       await this.runBatch(this.intake.take(this.config.batch.maxRecords), true)
     } while (this.intake.length > 0)
+    await this.step.flush()
     await this.commits.flush()
     try {
       await this.consumer.close()

@@ -5,9 +5,10 @@
 //      late); records below the next offset are already reflected in the state or in Redis;
 //   2. windows the watermark (or the idle timeout) has passed are written to Redis, after any
 //      window an earlier Redis process may have lost is written again (sink/unconfirmed.ts);
+//      the write goes on while the next batch's records are read (one write in flight);
 //   3. dead letters are produced to the dead-letter topic (acks=all);
-//   4. partitions whose checkpoint interval elapsed are checkpointed to S3; the caller commits
-//      the same offsets to the group.
+//   4. partitions whose checkpoint interval elapsed are checkpointed to S3, once every window
+//      write before is done; the caller commits the same offsets to the group.
 // Nothing is checkpointed before its effects are written, so a crash anywhere replays from the
 // last checkpoint and rewrites the same values: exactly-once results in Redis.
 import type { ProcessorConfig } from '../config/types.ts'
@@ -49,6 +50,8 @@ export class BatchStep {
   private readonly generation: () => number
   /** The fast path for records of plain ASCII JSON, when the logic reads only the five fields. */
   private readonly fast: FastDecoder | undefined
+  /** The last batch's window write (writeWindows), in flight while the next batch is read. */
+  private writing: Promise<void> = Promise.resolve()
 
   /**
    * isAssigned: the partition's records are to be processed now; generation: changes with every
@@ -162,9 +165,14 @@ export class BatchStep {
     }
     this.metrics.openWindows.set(openWindows)
 
-    await this.writeWindows(closed)
+    // The windows are written while the next batch's records are read: one write in flight, in
+    // batch order. A checkpoint waits for every write before it, so none is checkpointed unwritten.
+    await this.writing
+    const writing = this.writeWindows(closed)
+    writing.catch(() => {}) // awaited below or by the next batch; its error surfaces there
+    this.writing = writing
     await this.deadLetters.send(deadLetters)
-    const checkpointed = await this.ownership.checkpointDue(now, urgent, force)
+    const checkpointed = await this.ownership.checkpointDue(now, urgent, force, () => this.flush())
 
     if (consumed > 0) {
       const topic = this.config.kafka.topic
@@ -174,6 +182,11 @@ export class BatchStep {
       this.metrics.batchRecords.observe(consumed)
     }
     return { consumed, processed, deadLetters: deadLetters.length, windowsClosed: closed.length, checkpointed }
+  }
+
+  /** Waits for the window write still in flight (before a checkpoint, and when stopping). */
+  async flush (): Promise<void> {
+    await this.writing
   }
 
   /**

@@ -119,13 +119,16 @@ export class Ownership {
   }
 
   /**
-   * Checkpoints every partition whose interval elapsed (all dirty ones with force); returns the
-   * offsets now safe to commit to the group.
+   * Checkpoints every partition whose interval elapsed (all dirty ones with force), after
+   * `written` (the window writes before them) resolves; returns the offsets now safe to commit
+   * to the group.
    */
-  async checkpointDue (now: number, urgent: ReadonlySet<number> = new Set(), force = false): Promise<Array<{ partition: number, offset: bigint }>> {
+  async checkpointDue (now: number, urgent: ReadonlySet<number> = new Set(), force = false, written: () => Promise<void> = async () => {}): Promise<Array<{ partition: number, offset: bigint }>> {
     const due = [...this.partitions].filter(([partition, owned]) =>
       !owned.fenced && owned.dirty && (force || urgent.has(partition) || now - owned.lastCheckpointAt >= this.config.checkpoint.interval))
     if (due.length === 0) return []
+    // Nothing is checkpointed before its effects are written.
+    await written()
     await Promise.all(due.map(([partition, owned]) => this.checkpoint(partition, owned, now)))
     return due.filter(([, owned]) => !owned.fenced).map(([partition, owned]) => ({ partition, offset: owned.windows.nextOffset }))
   }
