@@ -1,9 +1,46 @@
-// The Kafka client's own ceiling in the processor's layout: N threads, each a kafkajs consumer in
-// one group (as the processor's worker threads are), that count the records handed to them and do
-// nothing else. The processor with N workers cannot drain faster than this; bench/processor.ts
-// prints it next to ConsumerPerformance and the processor, from the same run.
+// The Kafka clients' own ceilings: how fast a client hands a preloaded topic's records to
+// JavaScript when nothing else is done with them. The processor cannot drain faster than its
+// client; bench/processor.ts prints these next to ConsumerPerformance and the processor, from the
+// same run.
+//
+// fetchClientCeiling: spate's fetch client (processor/src/consume/fetch/), the processor's, in
+// one thread over every partition. kafkajsCeiling: N threads, each a kafkajs consumer in one group
+// (the worker threads' layout), the client the processor fetched with before.
 import { Worker } from 'node:worker_threads'
+import { Fetcher } from '../processor/src/consume/fetch/fetcher.ts'
 import { root, stack, uniqueName } from './local-stack.ts'
+
+/** Records/s spate's fetch client hands over from the topic's `partitions`, from its first records. */
+export async function fetchClientCeiling (topic: string, records: number, partitions: number): Promise<number> {
+  let count = 0
+  let started = 0
+  let fetcher: Fetcher | undefined
+  const log = { debug () {}, info () {}, warn: (message: string) => process.stderr.write(`fetch client: ${message}\n`), error () {} }
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      fetcher = new Fetcher({
+        brokers: stack.kafkaBrokers(),
+        topic,
+        connection: { clientId: 'spate-bench', tls: undefined, sasl: undefined, connectTimeoutMs: 5000, requestTimeoutMs: 30_000 },
+        maxWaitMs: 100,
+        maxBytes: 64 * 1024 * 1024,
+        partitionMaxBytes: 8 * 1024 * 1024,
+        giveUpMs: 30_000,
+      }, {
+        onRuns: async (runs) => {
+          if (started === 0) started = performance.now()
+          for (const run of runs) count += run.length
+          if (count >= records) resolve(records / ((performance.now() - started) / 1000))
+        },
+        onHighWatermark: () => {},
+        onStopped: reject,
+      }, log as never)
+      fetcher.assign(new Map(Array.from({ length: partitions }, (_, partition) => [partition, 0])))
+    })
+  } finally {
+    fetcher?.close()
+  }
+}
 
 // A thread's code, evaluated as CommonJS (kafkajs is CommonJS): connect, wait for "join",
 // subscribe and run, report each batch's partition and next offset.
@@ -29,7 +66,7 @@ parentPort.on('message', async (message) => {
 `
 
 /** Records/s that `threads` kafkajs consumers in one group hand over, from the moment all joined. */
-export async function clientCeiling (topic: string, records: number, threads: number): Promise<number> {
+export async function kafkajsCeiling (topic: string, records: number, threads: number): Promise<number> {
   const data = { kafkajs: `${root}/node_modules/kafkajs`, brokers: stack.kafkaBrokers(), group: uniqueName('bench-ceiling'), topic }
   const workers = Array.from({ length: threads }, () => new Worker(THREAD, { eval: true, workerData: data }))
   try {

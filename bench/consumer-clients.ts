@@ -3,10 +3,12 @@
 // client's number, so this is what the client choice is measured by (docs/processor.md).
 //
 //   BENCH_TOPIC=<preloaded topic, e.g. left by bench/processor.ts>  BENCH_RECORDS=<records in it>
+//   BENCH_PARTITIONS=<its partitions, default 12>
 // @confluentinc/kafka-javascript is measured when it is installed (it needs a native build
 // against librdkafka: CKJS_LINKING=dynamic npm install @confluentinc/kafka-javascript).
 import { Consumer } from '@platformatic/kafka'
 import { cpus } from 'node:os'
+import { fetchClientCeiling } from './client-ceiling.ts'
 import { stack, uniqueName } from './local-stack.ts'
 
 const topic = process.env.BENCH_TOPIC
@@ -94,6 +96,7 @@ async function confluent (): Promise<number | undefined> {
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 const rows: Array<[string, number | undefined]> = [
   ['@platformatic/kafka 1.35 (stream)', await platformatic()],
+  ['spate\'s fetch client (processor/src/consume/fetch, record runs)', await fetchClientCeiling(topic, records, Number(process.env.BENCH_PARTITIONS ?? 12))],
   ['kafkajs 2.2.4 (eachBatch)', await kafkajs()],
   ['@confluentinc/kafka-javascript (consume(10000))', await confluent()],
 ]

@@ -1,9 +1,9 @@
 // Processor throughput, next to the reference tools on the same machine and the same run:
 //   1. preload a topic with N basic records (12 partitions);
 //   2. Kafka's ConsumerPerformance reads the topic: the broker's raw consume rate;
-//   3. redis-benchmark -P 16 HSET: Redis' pipelined write rate; the Kafka client alone in the
-//      processor's layout (kafkajs in N threads of one group, doing nothing with the records):
-//      the ceiling of the processor with N workers;
+//   3. redis-benchmark -P 16 HSET: Redis' pipelined write rate; the Kafka clients alone, doing
+//      nothing with the records: spate's fetch client (the processor's ceiling) and, for
+//      comparison, kafkajs in N threads of one group (the client the processor fetched with before);
 //   4. the processor drains the backlog: records/s consumed, windowed and written to Redis
 //      (one instance without worker threads, one instance with N worker threads for each N of
 //      BENCH_WORKERS, two instances without worker threads in one group);
@@ -24,7 +24,7 @@ import { spawn } from 'node:child_process'
 import { availableParallelism, cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { createClient } from 'redis'
-import { clientCeiling } from './client-ceiling.ts'
+import { fetchClientCeiling, kafkajsCeiling } from './client-ceiling.ts'
 import { freePort, root, run, stack, uniqueName } from './local-stack.ts'
 
 const N = Number(process.env.BENCH_RECORDS ?? 2_000_000)
@@ -192,11 +192,15 @@ async function main (): Promise<void> {
     rows.push(`| redis-benchmark -P 16 HSET | ${fmt(redisRate)} writes/s | |`)
   }
   if (SECTIONS.has('client')) {
+    log('spate\'s fetch client alone (the processor\'s), 1 thread, every partition, no processing')
+    const rate = await fetchClientCeiling(topic, N, PARTITIONS)
+    log(`  ${fmt(rate)} records/s`)
+    rows.push(`| Kafka client alone (spate's fetch client, the processor's: 1 thread, no processing) | ${fmt(rate)} records/s | ${ratio(rate)} |`)
     for (const threads of [...new Set([1, ...WORKERS])]) {
       log(`kafkajs alone, ${threads} thread${threads > 1 ? 's' : ''}, no processing`)
-      const rate = await clientCeiling(topic, N, threads)
+      const rate = await kafkajsCeiling(topic, N, threads)
       log(`  ${fmt(rate)} records/s`)
-      rows.push(`| Kafka client alone (kafkajs, ${threads} thread${threads > 1 ? 's' : ''} in one group, no processing): the ceiling for ${threads} worker${threads > 1 ? 's' : ''} | ${fmt(rate)} records/s | ${ratio(rate)} |`)
+      rows.push(`| kafkajs alone (the client the processor fetched with before; ${threads} thread${threads > 1 ? 's' : ''} in one group, no processing) | ${fmt(rate)} records/s | ${ratio(rate)} |`)
     }
   }
   // The processor's configurations, run in rounds (BENCH_REPEAT): one round drains each once,

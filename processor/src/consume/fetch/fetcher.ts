@@ -142,7 +142,9 @@ export class Fetcher {
     while (!this.closed && [...this.positions.keys()].some((partition) => !this.leaders.has(partition))) {
       try {
         await this.refreshMetadata()
-        if ([...this.positions.keys()].some((partition) => !this.leaders.has(partition))) await sleep(200)
+        const leaderless = [...this.positions.keys()].filter((partition) => !this.leaders.has(partition))
+        // A topic deleted or a partition without a leader for too long stops the consumer too.
+        if (leaderless.length > 0) throw new Error(`Kafka names no leader for partition${leaderless.length > 1 ? 's' : ''} ${leaderless.join(', ')} of ${this.settings.topic}`)
       } catch (error) {
         this.metadataConnection?.close()
         if (!this.failed(error as Error)) return
