@@ -48,6 +48,14 @@ export class Pipeline {
   private generation = 0
   /** Fenced partitions the group still assigns here, being restored and re-read (recoverFenced). */
   private readonly recovering = new Set<number>()
+  /** Counts the assignments of the group and the restores of fenced partitions. */
+  private assignment = 0
+  /**
+   * The assignment from which each assigned partition has been owned here without a break (a
+   * revocation or a restore): its records taken from the buffer before then belong to an earlier
+   * ownership, and the state they would be applied to now was restored from a checkpoint.
+   */
+  private readonly assignedAt = new Map<number, number>()
   private stopping = false
   private running: Promise<void> | undefined
   private ready = false
@@ -95,7 +103,8 @@ export class Pipeline {
       deadLetters: this.deadLetters,
       ownership: this.ownership,
       highWatermarks: this.highWatermarks,
-      isAssigned: (partition) => this.assigned.has(partition) && !this.recovering.has(partition),
+      isAssigned: (partition, takenAt) => this.assigned.has(partition) && !this.recovering.has(partition) && (this.assignedAt.get(partition) ?? Infinity) <= takenAt,
+      assignment: () => this.assignment,
       generation: () => this.generation,
     })
   }
@@ -167,16 +176,35 @@ export class Pipeline {
    * now gets back: then every partition is restored from its latest checkpoint and claimed again,
    * and the buffered records are dropped; the consumer reads each assigned partition again from
    * its committed offset, which is never past the checkpoint.
+   *
+   * The buffered records of a partition that leaves or joins this instance's assignment are
+   * dropped: they were fetched for an earlier ownership. A partition that comes back is restored
+   * from the checkpoint of its owner meanwhile, which may lie before the first of them (the ones
+   * before it were taken and skipped while the partition was away); applied to that state they
+   * would skip the records in between. The consumer reads the partition again from the group's
+   * committed offset.
    */
   private onAssignment (partitions: number[], memberId: string): void {
     const rejoined = this.memberId !== undefined && memberId !== this.memberId
     this.memberId = memberId
+    const before = this.assigned
     this.assigned = new Set(partitions)
+    this.assignment++
     if (rejoined) {
       this.generation++
       this.recovering.clear()
       this.intake.drop()
       this.log.warn('the group had dropped this consumer; restoring every partition from its checkpoint', { memberId })
+    }
+    for (const partition of before) {
+      if (this.assigned.has(partition)) continue
+      this.assignedAt.delete(partition)
+      this.intake.drop(partition)
+    }
+    for (const partition of partitions) {
+      if (before.has(partition) && !rejoined) continue
+      this.assignedAt.set(partition, this.assignment)
+      this.intake.drop(partition)
     }
     for (const partition of [...this.ownership.partitions.keys()]) {
       if (rejoined) this.ownership.release(partition)
@@ -251,6 +279,7 @@ export class Pipeline {
         if (claimed) this.consumer.seek(partition, claimed.windows.nextOffset)
         this.intake.drop(partition)
         this.recovering.delete(partition)
+        if (this.assigned.has(partition)) this.assignedAt.set(partition, ++this.assignment)
       }).catch((error: unknown) => {
         this.ready = false
         this.onFatal(error)

@@ -41,6 +41,34 @@ test('two instances share the partitions and hand them over without loss or dupl
   assert.equal(await b.metric('spate_assigned_partitions'), 6)
 })
 
+test('a partition that moves away and comes back is read again from its checkpoint, not from records buffered before it left', { timeout: 180_000 }, async (t) => {
+  const iso = await isolate(t, 2)
+  const runId = 'come-back'
+  const records = workload(2_400, 2)
+  await produce(iso.topic, records, runId)
+  // A fetches both partitions whole into its buffer and works through 40 records of each per
+  // batch; B gets one of them and applies 1 record per batch. While that partition is away, A
+  // takes its buffered records and skips them, 40 per batch: when it comes back, what A still
+  // buffers for it lies far past B's checkpoint, which A restores the partition from.
+  const a = await startProcessor(t, iso, [...flags, '--backpressure.maxRatePerPartition=40'])
+  const b = await startProcessor(t, iso, [...flags, '--backpressure.maxRatePerPartition=1'])
+  await eventually(async () => (await b.metric('spate_assigned_partitions')) === 1 && b.output().includes('"msg":"partition claimed"'), 30_000,
+    () => `second instance got no partition:\n${b.output()}`)
+  await sleep(4_000)
+  // Killed, not stopped: a stopping instance works off its whole buffer first. The partition
+  // comes back to A after the session timeout.
+  b.child.kill('SIGKILL')
+  await b.exited
+  await eventually(async () => (await a.metric('spate_assigned_partitions')) === 2, 30_000, () => `the partition did not come back:\n${a.output()}`)
+
+  const redis = await redisClient(t)
+  const expected = expectedTotals(records)
+  await eventually(async () => (await ledgerTotals(redis, iso.prefix, runId)).count >= expected.count, 90_000,
+    async () => `ledger ${JSON.stringify(await ledgerTotals(redis, iso.prefix, runId))}, expected ${JSON.stringify(expected)}\n${a.output()}`)
+  await sleep(1_500)
+  assert.deepEqual(await ledgerTotals(redis, iso.prefix, runId), expected)
+})
+
 test('a Redis restart in the middle of a run pauses writes and loses nothing', { timeout: 180_000 }, async (t) => {
   // A Redis of this test's own, started and stopped by the project's stack script.
   const { env } = await isolatedStack(t)

@@ -46,7 +46,8 @@ export class BatchStep {
   private readonly deadLetters: DeadLetters
   private readonly ownership: Ownership
   private readonly highWatermarks: ReadonlyMap<number, bigint>
-  private readonly isAssigned: (partition: number) => boolean
+  private readonly isAssigned: (partition: number, takenAt: number) => boolean
+  private readonly assignment: () => number
   private readonly generation: () => number
   /** The fast path for records of plain ASCII JSON, when the logic reads only the five fields. */
   private readonly fast: FastDecoder | undefined
@@ -54,10 +55,13 @@ export class BatchStep {
   private writing: Promise<void> = Promise.resolve()
 
   /**
-   * isAssigned: the partition's records are to be processed now; generation: changes with every
-   * assignment of the group, whose start drops the state and records of the one before.
+   * isAssigned(partition, takenAt): the partition's records, taken from the buffer when the
+   * assignment counter stood at takenAt (assignment()), are to be processed now: the partition is
+   * assigned here and has been since then, so they belong to the ownership its state is of;
+   * generation: changes when the group had dropped this consumer, which drops the state and
+   * records of before.
    */
-  constructor (options: { config: ProcessorConfig, log: Logger, metrics: ProcessorMetrics, logic: Logic, sink: RedisSink, deadLetters: DeadLetters, ownership: Ownership, highWatermarks: ReadonlyMap<number, bigint>, isAssigned: (partition: number) => boolean, generation: () => number }) {
+  constructor (options: { config: ProcessorConfig, log: Logger, metrics: ProcessorMetrics, logic: Logic, sink: RedisSink, deadLetters: DeadLetters, ownership: Ownership, highWatermarks: ReadonlyMap<number, bigint>, isAssigned: (partition: number, takenAt: number) => boolean, assignment: () => number, generation: () => number }) {
     this.config = options.config
     this.log = options.log
     this.metrics = options.metrics
@@ -67,6 +71,7 @@ export class BatchStep {
     this.ownership = options.ownership
     this.highWatermarks = options.highWatermarks
     this.isAssigned = options.isAssigned
+    this.assignment = options.assignment
     this.generation = options.generation
     this.fast = this.logic.applyFields ? new FastDecoder(this.config.window.valueField, this.config.kafka.maxRecordBytes) : undefined
   }
@@ -79,6 +84,7 @@ export class BatchStep {
     let consumed = 0
     for (const run of batch) consumed += run.length
     const generation = this.generation()
+    const takenAt = this.assignment()
     const fast = this.fast
     const applyFields = this.logic.applyFields
     const advanced = new Map<OwnedPartition, bigint>()
@@ -91,13 +97,14 @@ export class BatchStep {
       // A new assignment restored every partition from its checkpoint, and the consumer reads
       // again from the committed offsets: the rest of this batch belongs to the state before.
       if (this.generation() !== generation) break
-      // Fetched before a rebalance moved the partition away: its new owner reads it again.
-      if (!this.isAssigned(partition)) continue
+      // Fetched before a rebalance moved the partition away (and maybe back): its owner reads
+      // it again from the committed offset.
+      if (!this.isAssigned(partition, takenAt)) continue
       let owned = this.ownership.partitions.get(partition)
       if (owned === undefined) {
         owned = await this.ownership.claim(partition)
         if (this.generation() !== generation) break
-        if (!this.isAssigned(partition)) owned = undefined
+        if (!this.isAssigned(partition, takenAt)) owned = undefined
       }
       if (owned === undefined || owned.fenced) continue
       if (!advanced.has(owned)) advanced.set(owned, owned.windows.nextOffset)
