@@ -7,8 +7,9 @@
 //      window an earlier Redis process may have lost is written again (sink/unconfirmed.ts);
 //      the write goes on while the next batch's records are read (one write in flight);
 //   3. dead letters are produced to the dead-letter topic (acks=all);
-//   4. partitions whose checkpoint interval elapsed are checkpointed to S3, once every window
-//      write before is done; the caller commits the same offsets to the group.
+//   4. partitions whose checkpoint interval elapsed are checkpointed: their state is taken now
+//      and stored to S3 in the background once every window write before it is done; the
+//      caller commits the offsets of stored checkpoints to the group.
 // Nothing is checkpointed before its effects are written, so a crash anywhere replays from the
 // last checkpoint and rewrites the same values: exactly-once results in Redis.
 import type { ProcessorConfig } from '../config/types.ts'
@@ -33,7 +34,7 @@ export interface BatchResult {
   processed: number
   deadLetters: number
   windowsClosed: number
-  /** Offsets checkpointed in this batch, to commit to the group. */
+  /** Offsets of the checkpoints stored since the batch before, to commit to the group. */
   checkpointed: Array<{ partition: number, offset: bigint }>
 }
 
@@ -53,6 +54,12 @@ export class BatchStep {
   private readonly fast: FastDecoder | undefined
   /** The last batch's window write (writeWindows), in flight while the next batch is read. */
   private writing: Promise<void> = Promise.resolve()
+  /** The checkpoint round in flight (checkpointRound), at most one. */
+  private checkpointing: Promise<void> | undefined
+  /** Offsets of the checkpoints stored since the last batch returned them, to commit. */
+  private checkpointed: Array<{ partition: number, offset: bigint }> = []
+  /** A checkpoint round's error: the next batch throws it (the process stops; the last checkpoint stands). */
+  private failure: unknown
 
   /**
    * isAssigned(partition, takenAt): the partition's records, taken from the buffer when the
@@ -173,13 +180,18 @@ export class BatchStep {
     this.metrics.openWindows.set(openWindows)
 
     // The windows are written while the next batch's records are read: one write in flight, in
-    // batch order. A checkpoint waits for every write before it, so none is checkpointed unwritten.
+    // batch order.
     await this.writing
     const writing = this.writeWindows(closed)
-    writing.catch(() => {}) // awaited below or by the next batch; its error surfaces there
+    writing.catch(() => {}) // awaited by the next batch, a checkpoint round or flush()
     this.writing = writing
     await this.deadLetters.send(deadLetters)
-    const checkpointed = await this.ownership.checkpointDue(now, urgent, force, () => this.flush())
+    if (force) await this.flush()
+    this.checkpointRound(now, urgent, force)
+    if (force) await this.flush()
+    if (this.failure !== undefined) throw this.failure
+    const checkpointed = this.checkpointed
+    this.checkpointed = []
 
     if (consumed > 0) {
       const topic = this.config.kafka.topic
@@ -191,9 +203,27 @@ export class BatchStep {
     return { consumed, processed, deadLetters: deadLetters.length, windowsClosed: closed.length, checkpointed }
   }
 
-  /** Waits for the window write still in flight (before a checkpoint, and when stopping). */
+  /**
+   * Takes the checkpoints due and stores them in the background, once every window write before
+   * them is done: nothing is checkpointed before its effects are written. One round at a time;
+   * while one is in flight the partitions stay dirty and the next batch takes them.
+   */
+  private checkpointRound (now: number, urgent: ReadonlySet<number>, force: boolean): void {
+    if (this.checkpointing !== undefined) return
+    const taken = this.ownership.takeDue(now, urgent, force)
+    if (taken.length === 0) return
+    const written = this.writing
+    this.checkpointing = written
+      .then(() => this.ownership.writeCheckpoints(taken))
+      .then((offsets) => { this.checkpointed.push(...offsets) }, (error: unknown) => { this.failure ??= error })
+      .finally(() => { this.checkpointing = undefined })
+  }
+
+  /** Waits for the window write and the checkpoint round in flight (when stopping, with force). */
   async flush (): Promise<void> {
     await this.writing
+    if (this.checkpointing !== undefined) await this.checkpointing
+    if (this.failure !== undefined) throw this.failure
   }
 
   /**

@@ -32,6 +32,18 @@ export interface OwnedPartition {
 
 export interface WindowOptions { size: number, lateness: number, extraCount: number }
 
+/** A checkpoint taken (Ownership.takeDue) and not yet stored. */
+export interface TakenCheckpoint {
+  partition: number
+  owned: OwnedPartition
+  checkpoint: Checkpoint
+  /** The state as JSON, serialized when it was taken (the unconfirmed windows are added when stored). */
+  state: string
+  nextOffset: bigint
+  /** Set once this checkpoint is in S3: only then is its offset committed. */
+  stored: boolean
+}
+
 export class Ownership {
   readonly partitions = new Map<number, OwnedPartition>()
   private readonly claiming = new Map<number, Promise<OwnedPartition | undefined>>()
@@ -119,25 +131,40 @@ export class Ownership {
   }
 
   /**
-   * Checkpoints every partition whose interval elapsed (all dirty ones with force), after
-   * `written` (the window writes before them) resolves; returns the offsets now safe to commit
-   * to the group.
+   * The checkpoints of every partition whose interval elapsed (every dirty one with force), as
+   * the partitions stand now: their state serialized at once, since it moves on while they are
+   * written, and the partitions count as clean from here. writeCheckpoints() stores them, once
+   * every window write before them is done.
    */
-  async checkpointDue (now: number, urgent: ReadonlySet<number> = new Set(), force = false, written: () => Promise<void> = async () => {}): Promise<Array<{ partition: number, offset: bigint }>> {
-    const due = [...this.partitions].filter(([partition, owned]) =>
-      !owned.fenced && owned.dirty && (force || urgent.has(partition) || now - owned.lastCheckpointAt >= this.config.checkpoint.interval))
-    if (due.length === 0) return []
-    // Nothing is checkpointed before its effects are written.
-    await written()
-    await Promise.all(due.map(([partition, owned]) => this.checkpoint(partition, owned, now)))
-    return due.filter(([, owned]) => !owned.fenced).map(([partition, owned]) => ({ partition, offset: owned.windows.nextOffset }))
+  takeDue (now: number, urgent: ReadonlySet<number> = new Set(), force = false): TakenCheckpoint[] {
+    const taken: TakenCheckpoint[] = []
+    for (const [partition, owned] of this.partitions) {
+      if (owned.fenced || !owned.dirty) continue
+      if (!force && !urgent.has(partition) && now - owned.lastCheckpointAt < this.config.checkpoint.interval) continue
+      const checkpoint = this.checkpointOf(partition, owned, owned.seq + 1, now)
+      taken.push({ partition, owned, checkpoint, state: JSON.stringify(checkpoint.state), nextOffset: owned.windows.nextOffset, stored: false })
+      owned.dirty = false
+      owned.lastCheckpointAt = now
+    }
+    return taken
   }
 
-  private async checkpoint (partition: number, owned: OwnedPartition, now: number): Promise<void> {
+  /** Stores checkpoints takeDue() took; returns the offsets now safe to commit to the group. */
+  async writeCheckpoints (taken: readonly TakenCheckpoint[]): Promise<Array<{ partition: number, offset: bigint }>> {
+    await Promise.all(taken.map((checkpoint) => this.store(checkpoint)))
+    return taken.filter((c) => c.stored && !c.owned.fenced).map((c) => ({ partition: c.partition, offset: c.nextOffset }))
+  }
+
+  private async store (taken: TakenCheckpoint): Promise<void> {
+    const { partition, owned, checkpoint, state } = taken
+    // The windows written up to now are unconfirmed as of now: among them those this state
+    // closed, whose writes were still in flight when it was taken.
+    const { state: _state, ...fields } = { ...checkpoint, unconfirmed: snapshotUnconfirmed(owned.unconfirmed) }
+    const head = JSON.stringify(fields)
+    const body = `${head.slice(0, -1)},"state":${state}}`
     const started = performance.now()
-    const body = this.checkpointOf(partition, owned, owned.seq + 1, now)
     try {
-      await retry(() => this.checkpoints.write(body), {
+      await retry(() => this.checkpoints.write(checkpoint, body), {
         baseMs: 200,
         maxMs: 5000,
         giveUp: (error) => error instanceof FencedError,
@@ -150,12 +177,11 @@ export class Ownership {
       if (error instanceof FencedError) return this.onFenced(partition, owned)
       throw error
     }
-    owned.seq = body.seq
-    owned.lastCheckpointAt = now
-    owned.dirty = false
+    taken.stored = true
+    owned.seq = Math.max(owned.seq, checkpoint.seq)
     this.metrics.checkpoints.inc()
     this.metrics.checkpointDuration.observe((performance.now() - started) / 1000)
-    await this.checkpoints.prune(partition, body.seq, this.config.checkpoint.keep)
+    await this.checkpoints.prune(partition, checkpoint.seq, this.config.checkpoint.keep)
       .catch((error: Error) => this.log.warn('deleting an old checkpoint failed', { partition, error: error.message }))
   }
 
@@ -183,7 +209,10 @@ export class Ownership {
       owned.lastCheckpointAt = Date.now()
       this.log.warn('checkpoint overtaken by an older owner; adopted its state', { partition, seq: latest.seq })
     } else {
-      await this.checkpoint(partition, owned, Date.now())
+      // Ours is further ahead: the next round checkpoints it after that one (the effects of the
+      // state as it stands then are written by then; now they may not be).
+      owned.dirty = true
+      owned.lastCheckpointAt = 0
     }
   }
 }

@@ -134,16 +134,19 @@ export class S3Checkpoints {
     return newest === undefined ? undefined : this.read(partition, newest)
   }
 
-  /** Creates checkpoint.seq; throws FencedError when that seq already exists. */
-  async write (checkpoint: Checkpoint): Promise<void> {
+  /**
+   * Creates checkpoint.seq; throws FencedError when that seq already exists. `body` is the
+   * checkpoint as JSON when it was serialized earlier (the state moves on after a snapshot).
+   */
+  async write (checkpoint: Checkpoint, body = JSON.stringify(checkpoint)): Promise<void> {
     const response = await this.fetch(this.url(this.objectKey(checkpoint.partition, checkpoint.seq)), {
       method: 'PUT',
-      body: JSON.stringify(checkpoint),
+      body,
       headers: { 'If-None-Match': '*', 'Content-Type': 'application/json' },
     })
-    const body = await response.text()
+    const answer = await response.text()
     if (response.status === 412) throw new FencedError(checkpoint.partition, checkpoint.seq)
-    if (!response.ok) throw new CheckpointError(`writing checkpoint ${checkpoint.seq} of partition ${checkpoint.partition} failed with HTTP ${response.status}: ${body.slice(0, 200)}`)
+    if (!response.ok) throw new CheckpointError(`writing checkpoint ${checkpoint.seq} of partition ${checkpoint.partition} failed with HTTP ${response.status}: ${answer.slice(0, 200)}`)
   }
 
   /** Deletes the checkpoint that fell out of the kept range when `seq` was written. */
