@@ -38,6 +38,9 @@ test('hand-picked records: accepted alike, or declined', () => {
     ' { "amount" : -0 , "key":"k" ,"seq":0,"eventTime":1.0e3,"runId":"r" } ',
     '{"runId":"r","seq":9007199254740991,"key":"k","eventTime":0,"amount":1.5e-7,"n":null,"t":true,"f":false,"s":"x"}',
     '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":123456789012345678901234567890}',
+    '{"runId":"r","seq":0,"key":"k","eventTime":1e2,"amount":2}',
+    '{"runId":"r","seq":-0,"key":"k","eventTime":5,"amount":2}',
+    '{"runId":"r","seq":123456789012345,"key":"k","eventTime":1234567890123456,"amount":2}',
   ]
   const declined = [
     '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":2,"amount":3}',
@@ -50,6 +53,7 @@ test('hand-picked records: accepted alike, or declined', () => {
     '{"runId":"r","seq":1,"key":"j","eventTime":5,"amount":2}',
     '{"runId":"r","seq":1,"key":"k","eventTime":5}',
     '{"runId":"r","seq":01,"key":"k","eventTime":5,"amount":2}',
+    '{"runId":"r","seq":00,"key":"k","eventTime":5,"amount":2}',
     '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":2,}',
     '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":2} x',
     '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":2,"x":"ä"}',

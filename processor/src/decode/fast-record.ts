@@ -30,6 +30,10 @@ const RUN_ID = 8
 const SEQ = 16
 const ALL = KEY | EVENT_TIME | VALUE | RUN_ID | SEQ
 
+/** 1 for the bytes a plain string holds: printable ASCII except the quote and the backslash. */
+const PLAIN = new Uint8Array(256)
+for (let byte = 0x20; byte <= 0x7e; byte++) PLAIN[byte] = byte === QUOTE || byte === BACKSLASH ? 0 : 1
+
 function isSpace (byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
 }
@@ -101,11 +105,23 @@ export class FastDecoder {
           return false
         }
       } else if (first === MINUS || (first >= ZERO && first <= NINE)) {
-        i = this.number(value, i)
-        if (i < 0) return false
         if (bit === KEY || bit === RUN_ID) return false
+        // A short non-negative integer (seq, eventTime) is read in the same pass that checks it.
+        let n = 0
+        let j = i
+        let byte = first
+        while (byte >= ZERO && byte <= NINE) {
+          n = n * 10 + (byte - ZERO)
+          byte = ++j < length ? value[j] as number : -1
+        }
+        if ((first > ZERO || j === i + 1) && j - i <= 15 && byte !== DOT && byte !== 0x65 && byte !== 0x45) {
+          i = j
+        } else {
+          i = this.number(value, i)
+          if (i < 0) return false
+          if (bit !== 0) n = this.numberValue(value, this.start, this.end)
+        }
         if (bit !== 0) {
-          const n = this.numberValue(value, this.start, this.end)
           if (bit === EVENT_TIME) {
             if (!Number.isSafeInteger(n) || n < 0) return false
             out.eventTime = n
@@ -138,17 +154,11 @@ export class FastDecoder {
   private string (value: Buffer, i: number): number {
     const start = i
     const length = this.limit
-    while (i < length) {
-      const byte = value[i] as number
-      if (byte === QUOTE) {
-        this.start = start
-        this.end = i
-        return i + 1
-      }
-      if (byte === BACKSLASH || byte < 0x20 || byte > 0x7e) return -1
-      i++
-    }
-    return -1
+    while (i < length && PLAIN[value[i] as number] === 1) i++
+    if (i >= length || value[i] !== QUOTE) return -1
+    this.start = start
+    this.end = i
+    return i + 1
   }
 
   /** A number token from i, checked against JSON's grammar. Returns the index after it, or -1. */
