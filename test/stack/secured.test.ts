@@ -3,11 +3,14 @@
 // processor produce, consume and verify through them; a wrong password and an untrusted
 // certificate each end in one line; no password reaches a log, the metrics or an error.
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs'
 import { createClient } from 'redis'
+import { Fetcher } from '../../processor/src/consume/fetch/fetcher.ts'
+import { SaslError } from '../../processor/src/consume/fetch/sasl.ts'
 import { eventually, expectedTotals, isolate, ledgerTotals, startProcessor, workload, type TestRecord } from '../../processor/test/helpers.ts'
 import { root, run, stack, uniqueName } from '../helpers.ts'
 
@@ -100,6 +103,60 @@ test('the secured listener refuses a wrong SCRAM password and a client that does
   await assert.rejects(wrong.connect(), /SASL SCRAM SHA512 authentication failed/)
   const untrusting = new Kafka(await kafkaOptions(s, { trustCa: false })).admin()
   await assert.rejects(untrusting.connect(), /self-signed certificate in certificate chain/)
+})
+
+/** What the processor's fetch client does against the secured listener: the records it read, or why it stopped. */
+async function fetchSecured (s: Secured, topic: string, count: number, overrides: { password?: string, trustCa?: boolean } = {}): Promise<string[] | Error> {
+  const read: string[] = []
+  let fetcher: Fetcher | undefined
+  try {
+    return await new Promise<string[] | Error>((resolve) => {
+      const timer = setTimeout(() => resolve(new Error(`only ${read.length} of ${count} records in 30 s`)), 30_000)
+      fetcher = new Fetcher({
+        brokers: s.SPATE_KAFKA_BROKERS.split(','),
+        topic,
+        connection: {
+          clientId: 'spate-secured-test',
+          tls: overrides.trustCa === false ? {} : { ca: [readFileSync(s.SPATE_KAFKA_TLS_CA_FILE, 'utf8')] },
+          sasl: { mechanism: 'scram-sha-512', username: s.SPATE_KAFKA_SASL_USERNAME, password: overrides.password ?? s.SPATE_KAFKA_SASL_PASSWORD },
+          connectTimeoutMs: 5000,
+          requestTimeoutMs: 10_000,
+        },
+        maxWaitMs: 100,
+        maxBytes: 1024 * 1024,
+        partitionMaxBytes: 256 * 1024,
+        giveUpMs: 20_000,
+      }, {
+        onRuns: async (runs) => {
+          for (const run of runs) for (let i = run.start; i < run.end; i++) read.push(run.record(i).value?.toString() ?? '')
+          if (read.length >= count) { clearTimeout(timer); resolve(read) }
+        },
+        onHighWatermark: () => {},
+        onStopped: (error) => { clearTimeout(timer); resolve(error) },
+      }, { debug () {}, info () {}, warn () {}, error () {} } as never)
+      fetcher.assign(new Map([[0, 0]]))
+    })
+  } finally {
+    fetcher?.close()
+  }
+}
+
+test('the processor\'s fetch client reads through the SASL_SSL listener as the SCRAM user, and stops at once on a wrong password or an untrusted CA', { timeout: 120_000 }, async (t) => {
+  const s = await securedSettings()
+  const topic = await securedTopic(t, s, 1)
+  const producer = new Kafka(await kafkaOptions(s)).producer()
+  await producer.connect()
+  await producer.send({ topic, acks: -1, messages: [{ value: 'one' }, { value: 'two' }, { value: 'three' }] })
+  await producer.disconnect()
+
+  assert.deepEqual(await fetchSecured(s, topic, 3), ['one', 'two', 'three'])
+  const wrong = await fetchSecured(s, topic, 3, { password: 'wrong-kafka-password-2' })
+  assert.ok(wrong instanceof SaslError, `a wrong password: ${String(wrong)}`)
+  assert.doesNotMatch(wrong.message, /wrong-kafka-password-2/)
+  assert.ok(!wrong.message.includes(s.SPATE_KAFKA_SASL_PASSWORD))
+  const untrusted = await fetchSecured(s, topic, 3, { trustCa: false })
+  assert.ok(untrusted instanceof Error && !Array.isArray(untrusted), 'an untrusted CA must stop the fetch client')
+  assert.match(untrusted.message, /certificate/)
 })
 
 test('Redis over TLS accepts the ACL user and refuses a wrong password', { timeout: 30_000 }, async (t) => {

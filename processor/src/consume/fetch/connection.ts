@@ -2,7 +2,7 @@
 // SCRAM, fetch/sasl.ts) before anything else, then requests matched to their responses by
 // correlation id. A request that gets no answer in time, or a socket that closes, fails every
 // request in flight and leaves the connection closed: the fetcher opens a new one.
-import { connect as tcpConnect, type Socket } from 'node:net'
+import { isIP, connect as tcpConnect, type Socket } from 'node:net'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
 import { authenticate, type SaslSettings } from './sasl.ts'
 import { Reader, Writer } from './wire.ts'
@@ -57,7 +57,8 @@ export class BrokerConnection {
     const { tls, connectTimeoutMs } = this.settings
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s: Socket = tls
-        ? tlsConnect({ ...tls, host: this.host, port: this.port, servername: tls.servername ?? this.host })
+        // SNI names a host, never an address (RFC 6066); the certificate is checked either way.
+        ? tlsConnect({ ...tls, host: this.host, port: this.port, ...(isIP(this.host) === 0 ? { servername: tls.servername ?? this.host } : {}) })
         : tcpConnect({ host: this.host, port: this.port })
       const timer = setTimeout(() => {
         s.destroy()

@@ -71,6 +71,7 @@ export class Fetcher {
   private closed = false
   private failingSince: number | undefined
   private failures = 0
+  private turn = 0
 
   constructor (settings: FetcherSettings, handler: FetchHandler, log: Logger) {
     this.settings = settings
@@ -207,7 +208,10 @@ export class Fetcher {
       if (position?.offset === EARLIEST) this.seekIfCurrent(partition, position, await this.earliest(connection, partition))
     }
     const sent = new Map<number, Position>()
-    for (const partition of partitions) {
+    // A batch larger than partitionMaxBytes is returned whole only for the first partition of a
+    // response: the order turns with every fetch, so no partition waits behind the others.
+    const turn = this.turn++ % partitions.length
+    for (const partition of [...partitions.slice(turn), ...partitions.slice(0, turn)]) {
       const position = this.positions.get(partition)
       if (position && position.offset >= 0) sent.set(partition, position)
     }
@@ -307,7 +311,13 @@ export class Fetcher {
     if (!address) throw new Error(`broker ${node} is not in the cluster metadata`)
     const connection = new BrokerConnection(address.host, address.port, this.settings.connection)
     this.connections.set(node, connection)
-    await connection.open()
+    try {
+      await connection.open()
+    } catch (error) {
+      connection.close()
+      this.connections.delete(node)
+      throw error
+    }
     return connection
   }
 
