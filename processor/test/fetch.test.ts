@@ -21,7 +21,7 @@ async function fetchAll (t: TestContext, topic: string, positions: Map<number, n
   const log = { ...quiet, warn: (message: string) => { warnings.push(message) } }
   let fetcher: Fetcher | undefined
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`only ${seen.length} of ${count} records fetched in 30 s: ${JSON.stringify(seen.slice(-3))}`)), 30_000)
+    const timer = setTimeout(() => reject(new Error(`only ${seen.length} of ${count} records fetched in 60 s; warnings: ${JSON.stringify(warnings)}; last: ${JSON.stringify(seen.slice(-3))}`)), 60_000)
     fetcher = new Fetcher({
       brokers: stack.kafkaBrokers(),
       topic,
@@ -60,7 +60,7 @@ function byPosition (a: Seen, b: Seen): number {
   return a.partition - b.partition || a.offset - b.offset
 }
 
-test('the fetch client hands over every record from the given offsets with its offset, key and value, from plain and gzip batches', { timeout: 60_000 }, async (t) => {
+test('the fetch client hands over every record from the given offsets with its offset, key and value, from plain and gzip batches', { timeout: 120_000 }, async (t) => {
   const iso = await isolate(t, 3)
   const producer = kafka().producer()
   await producer.connect()
@@ -83,11 +83,11 @@ test('the fetch client hands over every record from the given offsets with its o
 
   const from = new Map([[0, 0], [1, 17], [2, EARLIEST]])
   const want = produced.filter((r) => r.offset >= (r.partition === 1 ? 17 : 0)).sort(byPosition)
-  const { seen } = await fetchAll(t, iso.topic, from, want.length)
-  assert.deepEqual(seen.sort(byPosition), want)
+  const { seen, warnings } = await fetchAll(t, iso.topic, from, want.length)
+  assert.deepEqual(seen.sort(byPosition), want, `warnings: ${JSON.stringify(warnings)}`)
 })
 
-test('records of aborted transactions and the transactions\' control batches are left out; committed ones are read', { timeout: 60_000 }, async (t) => {
+test('records of aborted transactions and the transactions\' control batches are left out; committed ones are read', { timeout: 120_000 }, async (t) => {
   const iso = await isolate(t, 1)
   const client = kafka()
   const producer = client.producer({ transactionalId: `${iso.topic}-tx`, maxInFlightRequests: 1, idempotent: true })
@@ -108,7 +108,7 @@ test('records of aborted transactions and the transactions\' control batches are
   assert.deepEqual(seen.map((r) => [r.value, r.offset]), [['c1', 4], ['c2', 5], ['c3', 9]])
 })
 
-test('an offset past the end of the log restarts the partition at its earliest offset, with a warning', { timeout: 60_000 }, async (t) => {
+test('an offset past the end of the log restarts the partition at its earliest offset, with a warning', { timeout: 120_000 }, async (t) => {
   const iso = await isolate(t, 1)
   const producer = kafka().producer()
   await producer.connect()

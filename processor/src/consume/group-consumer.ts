@@ -125,6 +125,7 @@ export class GroupConsumer {
   private readonly config: ProcessorConfig
   private readonly log: Logger
   private readonly topic: string
+  private handlers: ConsumerHandlers | undefined
   private memberId: string | undefined
   /** Counts assignments: a committed-offset lookup for an older one is not applied. */
   private assignments = 0
@@ -172,8 +173,6 @@ export class GroupConsumer {
       onStopped: (error) => this.handlers?.onStopped(kafkaError(error, settings.brokers)),
     }, log)
   }
-
-  private handlers: ConsumerHandlers | undefined
 
   async start (handlers: ConsumerHandlers): Promise<void> {
     this.handlers = handlers

@@ -84,7 +84,7 @@ export class Fetcher {
     for (const partition of [...this.positions.keys()]) {
       if (!positions.has(partition)) this.positions.delete(partition)
     }
-    for (const [partition, offset] of positions) this.seek(partition, offset)
+    for (const [partition, offset] of positions) this.moveTo(partition, offset)
   }
 
   /** The partitions fetched now and where each stands. */
@@ -92,8 +92,15 @@ export class Fetcher {
     return new Map([...this.positions].map(([partition, position]) => [partition, position.offset]))
   }
 
-  /** The partition's next fetch starts at offset; responses to fetches sent before are dropped. */
+  /**
+   * The partition's next fetch starts at offset; responses to fetches sent before are dropped.
+   * A partition not assigned (assign()) is left alone.
+   */
   seek (partition: number, offset: number): void {
+    if (this.positions.has(partition)) this.moveTo(partition, offset)
+  }
+
+  private moveTo (partition: number, offset: number): void {
     this.positions.set(partition, { offset, version: ++this.versions })
     this.wake()
   }
@@ -237,7 +244,12 @@ export class Fetcher {
     const error = response.int16()
     response.int32() // session id
     if (error !== 0) throw new Error(`Kafka refused a fetch (error code ${error})`)
+    // Read the whole response before anything moves: an error half way must not leave a
+    // position past records that were never handed over.
     const runs: RecordRun[] = []
+    const advanced: Array<[number, Position]> = []
+    const highWatermarks: Array<[number, bigint]> = []
+    const outOfRange: Array<[number, Position]> = []
     let staleLeader = false
     response.array(() => {
       response.string()
@@ -253,8 +265,7 @@ export class Fetcher {
         const position = sent.get(partition)
         if (position === undefined || this.positions.get(partition) !== position) return
         if (code === OFFSET_OUT_OF_RANGE) {
-          this.log.warn('the fetch offset is out of range (retention deleted those records); reading from the earliest offset', { partition, offset: position.offset })
-          this.seekIfCurrent(partition, position, EARLIEST)
+          outOfRange.push([partition, position])
           return
         }
         if (STALE_LEADER.has(code)) {
@@ -262,20 +273,27 @@ export class Fetcher {
           return
         }
         if (code !== 0) throw new Error(`Kafka refused to fetch partition ${partition} (error code ${code})`)
-        this.handler.onHighWatermark(partition, highWatermark)
+        highWatermarks.push([partition, highWatermark])
         if (records === null || records.length === 0) return
         const { runs: read, next } = readRecordBatches(records, partition, position.offset, aborted)
         runs.push(...read)
-        if (next > position.offset) this.positions.set(partition, { offset: next, version: position.version })
+        if (next > position.offset) advanced.push([partition, { offset: next, version: position.version }])
       })
     })
+    for (const [partition, position] of outOfRange) {
+      this.log.warn('the fetch offset is out of range (retention deleted those records); reading from the earliest offset', { partition, offset: position.offset })
+      this.seekIfCurrent(partition, position, EARLIEST)
+    }
+    for (const [partition, highWatermark] of highWatermarks) this.handler.onHighWatermark(partition, highWatermark)
+    for (const [partition, position] of advanced) this.positions.set(partition, position)
+    if (runs.length > 0) {
+      const delivered = new Map(advanced)
+      await this.handler.onRuns(runs, () => runs.some((run) => this.positions.get(run.partition) !== delivered.get(run.partition)))
+    }
     if (staleLeader) {
       for (const partition of partitions) this.leaders.delete(partition)
       await this.refreshMetadata()
     }
-    if (runs.length === 0) return
-    const delivered = new Map([...sent].map(([partition]) => [partition, this.positions.get(partition)]))
-    await this.handler.onRuns(runs, () => runs.some((run) => this.positions.get(run.partition) !== delivered.get(run.partition)))
   }
 
   private seekIfCurrent (partition: number, position: Position, offset: number): void {
