@@ -230,10 +230,7 @@ export class Pipeline {
   private async loop (): Promise<void> {
     const { maxRecords, maxWait } = this.config.batch
     while (!this.stopping) {
-      const deadline = Date.now() + maxWait
-      while (this.intake.length < maxRecords && Date.now() < deadline && !this.stopping) {
-        await new Promise((resolve) => setTimeout(resolve, Math.min(10, maxWait)))
-      }
+      await this.intake.ready(maxRecords, Date.now() + maxWait)
       this.pollHighWatermarks()
       await this.runBatch(this.intake.take(maxRecords))
     }

@@ -36,6 +36,18 @@ test('while Redis stalls, consumption pauses and the buffer stays bounded; nothi
   assert.deepEqual(await ledgerTotals(redis, iso.prefix, runId), expected)
 })
 
+test('a buffer that fills below batch.maxRecords starts the batch at once instead of waiting out batch.maxWait', { timeout: 120_000 }, async (t) => {
+  const iso = await isolate(t, 1)
+  const records = workload(4_000, 1)
+  // 20 sends, so 20 record batches of ~20 KiB in the log, one or two per fetch: 32 KiB of buffer
+  // is full long before a batch of 20 000 records is. Waiting 10 s for each batch would take
+  // minutes; a full buffer starts one at once.
+  for (let i = 0; i < records.length; i += 200) await produce(iso.topic, records.slice(i, i + 200), 'full-buffer')
+  const processor = await startProcessor(t, iso, ['--backpressure.maxBufferedBytes=32KiB', '--batch.maxRecords=20000', '--batch.maxWait=10s', '--workers=1'])
+  const started = Date.now()
+  await eventually(async () => (await processor.metric('spate_records_consumed_total')) >= records.length, 60_000, async () => `consumed ${await processor.metric('spate_records_consumed_total')} of ${records.length} in ${((Date.now() - started) / 1000).toFixed(0)} s\n${processor.output()}`)
+})
+
 test('backpressure.maxRatePerPartition caps the rate a partition is read at', { timeout: 120_000 }, async (t) => {
   const iso = await isolate(t, 1)
   const records = workload(6_000, 1)

@@ -14,6 +14,9 @@ export class Intake {
   private records = 0
   private bytes = 0
   private throttled = false
+  /** Settled when records arrive (wakes ready()), and when a batch takes some (wakes enqueue()). */
+  private readonly arrived = new Signal()
+  private readonly roomMade = new Signal()
   private readonly config: ProcessorConfig
   private readonly metrics: ProcessorMetrics
   private readonly consumer: GroupConsumer
@@ -46,6 +49,12 @@ export class Intake {
     return rate === 0 ? Infinity : Math.max(1, Math.ceil(rate * Math.max(this.config.batch.maxWait, 1000) / 1000))
   }
 
+  /** Whether the buffer is at one of its bounds: the consumer waits until a batch takes records. */
+  get full (): boolean {
+    const { maxBufferedRecords, maxBufferedBytes } = this.config.backpressure
+    return this.records >= maxBufferedRecords || this.bytes >= maxBufferedBytes
+  }
+
   /** Takes one fetch's runs into the buffer; waits while the buffer is over its bounds. */
   async enqueue (runs: readonly RecordRun[], isStale: () => boolean): Promise<void> {
     for (let run of runs) {
@@ -56,13 +65,27 @@ export class Intake {
       this.records += run.length
       this.bytes += run.bytes
     }
-    const { maxBufferedRecords, maxBufferedBytes } = this.config.backpressure
-    while ((this.records >= maxBufferedRecords || this.bytes >= maxBufferedBytes) && !this.stopping() && !isStale()) {
+    this.arrived.fire()
+    while (this.full && !this.stopping() && !isStale()) {
       this.metrics.paused.set(1)
-      await new Promise((resolve) => setTimeout(resolve, 20))
+      // Woken by take() or drop(); now and then it looks at stopping and isStale.
+      await this.roomMade.wait(20)
     }
     this.metrics.paused.set(this.throttled ? 1 : 0)
     this.metrics.bufferedRecords.set(this.records)
+  }
+
+  /**
+   * Resolves once a batch is worth taking: `records` are buffered, or the buffer is full (no
+   * more can come until a batch takes some), or `deadline` (a Date.now() time) has passed, or
+   * stopping() is true.
+   */
+  async ready (records: number, deadline: number): Promise<void> {
+    for (;;) {
+      const left = deadline - Date.now()
+      if (this.records >= records || this.full || left <= 0 || this.stopping()) return
+      await this.arrived.wait(Math.min(10, left)) // now and then it looks at stopping
+    }
   }
 
   /** Forgets buffered records (of one partition, or all): the consumer reads them again. */
@@ -97,6 +120,7 @@ export class Intake {
     }
     this.buffer = kept
     this.metrics.bufferedRecords.set(this.records)
+    this.roomMade.fire()
     return batch
   }
 
@@ -123,5 +147,26 @@ export class Intake {
       this.bytes += run.bytes
     }
     this.metrics.bufferedRecords.set(this.records)
+    this.roomMade.fire()
+  }
+}
+
+/** Something that happens again and again: wait() resolves when it next happens, or after ms. */
+class Signal {
+  private next: { promise: Promise<void>, resolve: () => void } | undefined
+
+  fire (): void {
+    this.next?.resolve()
+    this.next = undefined
+  }
+
+  wait (ms: number): Promise<void> {
+    if (this.next === undefined) {
+      let resolve: () => void = () => {}
+      const promise = new Promise<void>((r) => { resolve = r })
+      this.next = { promise, resolve }
+    }
+    let timer: NodeJS.Timeout | undefined
+    return Promise.race([this.next.promise, new Promise<void>((resolve) => { timer = setTimeout(resolve, ms) })]).finally(() => clearTimeout(timer))
   }
 }

@@ -161,10 +161,13 @@ export class GroupConsumer {
         requestTimeoutMs: 30_000,
       },
       maxWaitMs: Math.min(500, config.batch.maxWait),
-      maxBytes: Math.min(backpressure.maxBufferedBytes, 64 * 1024 * 1024),
-      // One partition's fetch lands in the buffer whole, so it must stay small next to the
-      // buffer's bound: the buffer holds at most its bound plus one fetch.
-      partitionMaxBytes: Math.max(64 * 1024, Math.min(8 * 1024 * 1024, Math.floor(backpressure.maxBufferedBytes / 4))),
+      // Fetches of a few MB, as Kafka's own consumer (fetch.max.bytes is larger, but
+      // max.partition.fetch.bytes is 1 MiB): a response is read while it is still in the
+      // processor's caches, and the next fetch is served while the buffer is read. One fetch
+      // lands in the buffer whole, so it stays small next to the buffer's bound: the buffer holds
+      // at most its bound plus one fetch.
+      maxBytes: Math.min(backpressure.maxBufferedBytes, 8 * 1024 * 1024),
+      partitionMaxBytes: Math.max(64 * 1024, Math.min(1024 * 1024, Math.floor(backpressure.maxBufferedBytes / 4))),
       // As long as kafkajs' own retries: a broker restart pauses the pipeline, it does not end it.
       giveUpMs: 90_000,
     }, {
