@@ -62,6 +62,37 @@ test('one partition\'s share is the result as written, digit for digit', async (
   assert.deepEqual({ count: h.count, sum: h.sum, min: h.min, max: h.max }, { count: '7', sum: String(1 / 3), min: String(1e-7), max: '123456789.123' })
 })
 
+test('a window of many keys, written in several script calls and pipelines, merges each key on its own', async (t) => {
+  const prefix = uniqueName('merge')
+  // 20 hashes a pipeline, so 20 keys a script call: the 250 keys below take 13 calls and pipelines.
+  const { config } = loadConfig({ argv: [`--redis.keyPrefix=${prefix}`, '--redis.pipelineSize=20'], env: process.env })
+  const metrics = new ProcessorMetrics()
+  const sink = new RedisSink(config.redis, ['weighted'], metrics, createLogger('error'))
+  await sink.connect()
+  t.after(() => sink.close())
+  const keys = Array.from({ length: 250 }, (_, i) => `key-${i}`)
+  const aggregate = (i: number, partition: number): KeyAggregate => ({ count: i + 1 + partition, sum: i * 0.5 + partition, min: -(i + 1) - partition, max: i + partition, eventTimeSum: START, maxEventTime: START, extras: [i + 0.25 + partition] })
+  const window = (partition: number, of: string[]): ClosedWindow => ({ partition, start: START, end: START + 10_000, keys: new Map(of.map((key) => [key, aggregate(keys.indexOf(key), partition)])), runs: new Map() })
+  // Every third key also has a share from partition 7, written first: those keys merge, the others
+  // take partition 2's share as it is.
+  const shared = keys.filter((_, i) => i % 3 === 0)
+  await sink.write([window(7, shared)])
+  await sink.write([window(2, keys)])
+  assert.equal(await metrics.redisWrites.get().then((m) => m.values[0]?.value), shared.length + keys.length)
+  const redis = await redisClient(t)
+  for (const [i, key] of keys.entries()) {
+    const h = await redis.hGetAll(windowKey(prefix, START, key))
+    const mine = aggregate(i, 2)
+    const other = i % 3 === 0 ? aggregate(i, 7) : undefined
+    const expected = other === undefined
+      ? { count: String(mine.count), sum: String(mine.sum), min: String(mine.min), max: String(mine.max), weighted: String(mine.extras[0]), parts: '2' }
+      : { count: String(mine.count + other.count), sum: String(mine.sum + other.sum), min: String(Math.min(mine.min, other.min)), max: String(Math.max(mine.max, other.max)), weighted: String((mine.extras[0] as number) + (other.extras[0] as number)), parts: '2,7' }
+    assert.deepEqual({ count: h.count, sum: h.sum, min: h.min, max: h.max, weighted: h.weighted, parts: h.parts }, expected, key)
+    assert.equal(h['part:2'], `${mine.count} ${mine.sum} ${mine.min} ${mine.max} ${mine.extras[0]}`, key)
+    assert.deepEqual({ start: h.start, end: h.end }, { start: String(START), end: String(START + 10_000) }, key)
+  }
+})
+
 const entry = (redisRunId: string, writtenAt: number): UnconfirmedWindow => ({ redisRunId, writtenAt, window: share(0, {}) })
 
 const sorting: Array<{ name: string, entries: UnconfirmedWindow[], rewrite: number, keep: number }> = [

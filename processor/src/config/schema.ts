@@ -64,7 +64,7 @@ export const settings: readonly Setting[] = [
   { path: 'redis.password', kind: { type: 'string', optional: true }, default: undefined, doc: 'password (env SPATE_REDIS_PASSWORD only)', secret: true },
   { path: 'redis.mode', kind: { type: 'enum', values: ['pooled', 'naive'] }, default: 'pooled', doc: 'pooled: long-lived pipelined connections; naive: a connection per record, to reproduce that bottleneck' },
   { path: 'redis.poolSize', kind: { type: 'int', min: 1, max: 256 }, default: 4, doc: 'connections in the pool' },
-  { path: 'redis.pipelineSize', kind: { type: 'int', min: 1, max: 100_000 }, default: 1000, doc: 'commands per pipelined round trip' },
+  { path: 'redis.pipelineSize', kind: { type: 'int', min: 1, max: 100_000 }, default: 1000, doc: 'hashes written per pipelined round trip (a key\'s window or a ledger entry)' },
   { path: 'redis.maxInFlight', kind: { type: 'int', min: 1, max: 1024 }, default: 8, doc: 'pipelines in flight at once across the pool' },
   { path: 'redis.keyPrefix', kind: { type: 'string', pattern: /^[A-Za-z0-9:_.-]{1,64}$/, patternHint: 'letters, digits, : _ . -' }, default: 'spate', doc: 'prefix of every key written (docs/sink.md)' },
   { path: 'redis.confirmAfter', kind: { type: 'duration', minMs: 0, maxMs: 10 * MINUTE }, default: 3 * SECOND, doc: 'written windows stay in the checkpoint until Redis has run this long after the write without restarting, and are written again if it restarted (covers appendfsync everysec)' },

@@ -106,7 +106,7 @@ export class ProcessorMetrics {
     this.lag = new Gauge({ name: 'spate_consumer_lag_records', help: 'Log end offset minus next offset to process, per assigned partition', labelNames: ['partition'], registers })
     this.redisPipeline = new Histogram({ name: 'spate_redis_pipeline_seconds', help: 'Round trip of one pipelined batch of Redis writes', buckets: DURATION_BUCKETS, registers })
     this.redisErrors = new Counter({ name: 'spate_redis_errors_total', help: 'Failed Redis writes (retried)', registers })
-    this.redisWrites = new Counter({ name: 'spate_redis_writes_total', help: 'Redis write commands sent', registers })
+    this.redisWrites = new Counter({ name: 'spate_redis_writes_total', help: 'Redis hashes written: a key\'s window or a ledger entry', registers })
     this.checkpointDuration = new Histogram({ name: 'spate_checkpoint_duration_seconds', help: 'Time to write one partition checkpoint to S3', buckets: DURATION_BUCKETS, registers })
     this.checkpoints = new Counter({ name: 'spate_checkpoints_total', help: 'Partition checkpoints written', registers })
     this.checkpointFailures = new Counter({ name: 'spate_checkpoint_failures_total', help: 'Checkpoint writes that failed, by reason (fenced = another instance owns the partition)', labelNames: ['reason'], registers })

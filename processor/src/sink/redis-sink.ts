@@ -21,36 +21,41 @@ import type { Logger } from '../log.ts'
 import type { ProcessorMetrics } from '../metrics/metrics.ts'
 import type { ClosedWindow } from '../window/partition-windows.ts'
 
-/** One Redis command: the window share merge (EVALSHA) or a ledger overwrite (HSET). */
-export type Command = { kind: 'share', key: string, args: string[] } | { kind: 'ledger', key: string, fields: Record<string, string> }
+/**
+ * One Redis command: the shares of some keys of one window (EVALSHA of the merge script) or a
+ * ledger overwrite (HSET). `hashes`: how many hashes it writes.
+ */
+export type Command = { kind: 'shares', keys: string[], args: string[], hashes: number } | { kind: 'ledger', key: string, fields: Record<string, string>, hashes: 1 }
 
 export { ledgerKey, windowKey }
 
-/** The commands that write a set of closed windows. */
-export function windowCommands (windows: readonly ClosedWindow[], prefix: string, extras: readonly string[], writtenAt: number, ttl: number): Command[] {
+/** Keys of one window written by one call of the merge script (a call holds Redis that long). */
+export const KEYS_PER_CALL = 100
+
+/** The commands that write a set of closed windows, at most keysPerCall keys per script call. */
+export function windowCommands (windows: readonly ClosedWindow[], prefix: string, extras: readonly string[], writtenAt: number, ttl: number, keysPerCall = KEYS_PER_CALL): Command[] {
   const commands: Command[] = []
   const at = String(writtenAt)
   const ttlMs = String(ttl)
+  const extraCount = extras.length
   for (const window of windows) {
     const start = String(window.start)
     const end = String(window.end)
-    const field = partField(window.partition)
     const partition = String(window.partition)
+    const header = [partField(window.partition), partition, ttlMs, start, end, at, String(extraCount), ...extras]
+    let keys: string[] = []
+    let args = header.slice()
     for (const [key, agg] of window.keys) {
-      const count = String(agg.count)
-      const sum = String(agg.sum)
-      const min = String(agg.min)
-      const max = String(agg.max)
-      let share = `${count} ${sum} ${min} ${max}`
-      const args = [field, '', partition, ttlMs, 'start', start, 'end', end, 'writtenAt', at, 'count', count, 'sum', sum, 'min', min, 'max', max]
-      for (let i = 0; i < extras.length; i++) {
-        const extra = String(agg.extras[i] as number)
-        share += ` ${extra}`
-        args.push(extras[i] as string, extra)
+      keys.push(windowKey(prefix, window.start, key))
+      args.push(String(agg.count), String(agg.sum), String(agg.min), String(agg.max))
+      for (let i = 0; i < extraCount; i++) args.push(String(agg.extras[i] as number))
+      if (keys.length === keysPerCall) {
+        commands.push({ kind: 'shares', keys, args, hashes: keys.length })
+        keys = []
+        args = header.slice()
       }
-      args[1] = share
-      commands.push({ kind: 'share', key: windowKey(prefix, window.start, key), args })
     }
+    if (keys.length > 0) commands.push({ kind: 'shares', keys, args, hashes: keys.length })
     for (const [runId, ledger] of window.runs) {
       commands.push({
         kind: 'ledger',
@@ -64,9 +69,10 @@ export function windowCommands (windows: readonly ClosedWindow[], prefix: string
           eventTimeOffsetSum: String(ledger.eventTimeOffsetSum),
           start,
           end,
-          partition: String(window.partition),
+          partition,
           writtenAt: at,
         },
+        hashes: 1,
       })
     }
   }
@@ -189,21 +195,38 @@ export class RedisSink {
   async write (windows: readonly ClosedWindow[]): Promise<number> {
     if (windows.length === 0) return 0
     const writtenAt = Date.now()
-    const commands = windowCommands(windows, this.config.keyPrefix, this.extras, writtenAt, this.config.ttl)
-    if (this.config.mode === 'naive') await this.writeNaive(commands)
+    const { mode, pipelineSize, keyPrefix, ttl } = this.config
+    // naive writes a key per connection, as the job it reproduces does.
+    const keysPerCall = mode === 'naive' ? 1 : Math.min(KEYS_PER_CALL, pipelineSize)
+    const commands = windowCommands(windows, keyPrefix, this.extras, writtenAt, ttl, keysPerCall)
+    if (mode === 'naive') await this.writeNaive(commands)
     else await this.writePooled(commands)
-    this.metrics.redisWrites.inc(commands.length)
+    let hashes = 0
+    for (const command of commands) hashes += command.hashes
+    this.metrics.redisWrites.inc(hashes)
     return writtenAt
   }
 
+  /** The commands in pipelines of about redis.pipelineSize hashes, at most redis.maxInFlight at once. */
   private async writePooled (commands: Command[]): Promise<void> {
     const chunks: Command[][] = []
-    for (let i = 0; i < commands.length; i += this.config.pipelineSize) chunks.push(commands.slice(i, i + this.config.pipelineSize))
+    let chunk: Command[] = []
+    let hashes = 0
+    for (const command of commands) {
+      chunk.push(command)
+      hashes += command.hashes
+      if (hashes >= this.config.pipelineSize) {
+        chunks.push(chunk)
+        chunk = []
+        hashes = 0
+      }
+    }
+    if (chunk.length > 0) chunks.push(chunk)
     let cursor = 0
     const worker = async (): Promise<void> => {
       while (cursor < chunks.length) {
-        const chunk = chunks[cursor++] as Command[]
-        await this.retry(() => this.sendPipeline(chunk))
+        const next = chunks[cursor++] as Command[]
+        await this.retry(() => this.sendPipeline(next))
       }
     }
     await Promise.all(Array.from({ length: Math.min(this.config.maxInFlight, chunks.length) }, worker))
@@ -257,8 +280,8 @@ export class RedisSink {
 }
 
 function addCommand (pipeline: { addCommand: (args: string[]) => unknown, hSet: (key: string, fields: Record<string, string>) => unknown, pExpire: (key: string, ms: number) => unknown }, command: Command, ttl: number): void {
-  if (command.kind === 'share') {
-    pipeline.addCommand(['EVALSHA', mergeScriptSha, '1', command.key, ...command.args])
+  if (command.kind === 'shares') {
+    pipeline.addCommand(['EVALSHA', mergeScriptSha, String(command.keys.length), ...command.keys, ...command.args])
     return
   }
   pipeline.hSet(command.key, command.fields)
