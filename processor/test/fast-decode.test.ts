@@ -41,6 +41,14 @@ test('hand-picked records: accepted alike, or declined', () => {
     '{"runId":"r","seq":0,"key":"k","eventTime":1e2,"amount":2}',
     '{"runId":"r","seq":-0,"key":"k","eventTime":5,"amount":2}',
     '{"runId":"r","seq":123456789012345,"key":"k","eventTime":1234567890123456,"amount":2}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":0.1}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":69.17}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":12345678901234.5}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":123456789012345.6}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":0.30000000000000004}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":9.007199254740993}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":1.5e3}',
+    '{"runId":"r","seq":5.0,"key":"k","eventTime":5.000,"amount":0.0}',
   ]
   const declined = [
     '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":2,"amount":3}',
@@ -58,12 +66,36 @@ test('hand-picked records: accepted alike, or declined', () => {
     '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":2} x',
     '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":2,"x":"ä"}',
     '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":2,"extra":[1,{"a":2}]}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":1.}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":01.5}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":1.5.3}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":.5}',
+    '{"runId":"r","seq":1,"key":"k","eventTime":5.5,"amount":2}',
     '[1]',
     '{}',
   ]
   for (const text of accepted) assert.ok(same(fast, Buffer.from(text), k, 'amount'), `declined: ${text}`)
   for (const text of declined) assert.equal(same(fast, Buffer.from(text), k, 'amount'), false, `accepted: ${text}`)
   assert.equal(fast.decode(Buffer.from(accepted[0] as string), null), false, 'a record without a Kafka key must go to decode()')
+})
+
+test('random decimals: the fast path reads the same double as JSON.parse', () => {
+  const seed = Number(process.env.FAST_DECODE_SEED ?? Math.floor(Math.random() * 2 ** 31))
+  console.log(`fast-decode decimals seed ${seed} (FAST_DECODE_SEED=${seed} replays it)`)
+  const random = prng(seed)
+  const fast = new FastDecoder('amount', MAX_BYTES)
+  const k = Buffer.from('k')
+  const digits = (n: number): string => Array.from({ length: n }, () => Math.floor(random() * 10)).join('')
+  for (let i = 0; i < 20_000; i++) {
+    // 1 to 18 digits in all, the point anywhere after the first: both sides of 15 digits.
+    const length = 1 + Math.floor(random() * 18)
+    const whole = 1 + Math.floor(random() * length)
+    let integer = digits(whole).replace(/^0+(?=\d)/, '')
+    if (integer === '') integer = '0'
+    const number = whole === length ? integer : `${integer}.${digits(length - whole)}`
+    const text = `{"runId":"r","seq":1,"key":"k","eventTime":5,"amount":${number}}`
+    assert.ok(same(fast, Buffer.from(text), k, 'amount'), `declined: ${text}`)
+  }
 })
 
 test('random damage: the fast path never accepts what decode() refuses or reads other fields', () => {

@@ -7,8 +7,10 @@
 // and for any other value (an escape, a non-ASCII byte, a nested object or array, a missing,
 // repeated or ill-typed field, a Kafka key that differs, ...) it returns false and the caller
 // runs decode(). Plain ASCII without escapes is its own UTF-8 and JSON decodes each such string
-// to exactly its bytes, so a string is read as latin1; a number token is checked against JSON's
-// grammar and read with Number(), which rounds exactly as JSON.parse does.
+// to exactly its bytes, so a string is read as latin1. An unsigned number of at most 15 digits
+// (an integer, or a decimal such as 69.17) is read by hand to the same double JSON.parse gives;
+// any other number token is checked against JSON's grammar and read with Number(), which rounds
+// exactly as JSON.parse does.
 
 import type { RecordFields } from './record.ts'
 
@@ -33,6 +35,10 @@ const ALL = KEY | EVENT_TIME | VALUE | RUN_ID | SEQ
 /** 1 for the bytes a plain string holds: printable ASCII except the quote and the backslash. */
 const PLAIN = new Uint8Array(256)
 for (let byte = 0x20; byte <= 0x7e; byte++) PLAIN[byte] = byte === QUOTE || byte === BACKSLASH ? 0 : 1
+
+/** 10^0 .. 10^15, exact doubles (each an exact product of the one before). */
+const POWERS_OF_TEN = [1]
+for (let i = 1; i <= 15; i++) POWERS_OF_TEN.push((POWERS_OF_TEN[i - 1] as number) * 10)
 
 function isSpace (byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
@@ -106,7 +112,11 @@ export class FastDecoder {
         }
       } else if (first === MINUS || (first >= ZERO && first <= NINE)) {
         if (bit === KEY || bit === RUN_ID) return false
-        // A short non-negative integer (seq, eventTime) is read in the same pass that checks it.
+        // A short non-negative integer (seq, eventTime) or decimal (69.17) is read in the same
+        // pass that checks it: its digits as an integer, over a power of ten for a decimal. Both
+        // are exact doubles while there are at most 15 digits, and one division rounds
+        // correctly, so the result is the double JSON.parse reads. Anything else (a sign, an
+        // exponent, more digits) is checked and read by number() and numberValue().
         let n = 0
         let j = i
         let byte = first
@@ -114,7 +124,20 @@ export class FastDecoder {
           n = n * 10 + (byte - ZERO)
           byte = ++j < length ? value[j] as number : -1
         }
-        if ((first > ZERO || j === i + 1) && j - i <= 15 && byte !== DOT && byte !== 0x65 && byte !== 0x45) {
+        const whole = j - i
+        const plain = whole >= 1 && (first > ZERO || whole === 1) // no sign, no leading zero
+        let fraction = 0
+        if (plain && byte === DOT) {
+          byte = ++j < length ? value[j] as number : -1
+          while (byte >= ZERO && byte <= NINE) {
+            n = n * 10 + (byte - ZERO)
+            fraction++
+            byte = ++j < length ? value[j] as number : -1
+          }
+          if (fraction === 0) return false // "1." is not JSON: decode() judges it
+        }
+        if (plain && whole + fraction <= 15 && byte !== 0x65 && byte !== 0x45) {
+          if (fraction > 0) n /= POWERS_OF_TEN[fraction] as number
           i = j
         } else {
           i = this.number(value, i)
