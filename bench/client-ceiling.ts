@@ -8,6 +8,7 @@
 // (the worker threads' layout), the client the processor fetched with before.
 import { Worker } from 'node:worker_threads'
 import { Fetcher } from '../processor/src/consume/fetch/fetcher.ts'
+import { FETCH_MAX_BYTES, PARTITION_FETCH_MAX_BYTES } from '../processor/src/consume/group-consumer.ts'
 import { root, stack, uniqueName } from './local-stack.ts'
 
 /** Records/s spate's fetch client hands over from the topic's `partitions`, from its first records. */
@@ -23,8 +24,8 @@ export async function fetchClientCeiling (topic: string, records: number, partit
         topic,
         connection: { clientId: 'spate-bench', tls: undefined, sasl: undefined, connectTimeoutMs: 5000, requestTimeoutMs: 30_000 },
         maxWaitMs: 100,
-        maxBytes: 64 * 1024 * 1024,
-        partitionMaxBytes: 8 * 1024 * 1024,
+        maxBytes: FETCH_MAX_BYTES,
+        partitionMaxBytes: PARTITION_FETCH_MAX_BYTES,
         giveUpMs: 30_000,
       }, {
         onRuns: async (runs) => {

@@ -24,6 +24,10 @@ import { RecordBatchError } from './fetch/record-batches.ts'
 import { SaslError } from './fetch/sasl.ts'
 import type { RecordRun } from './records.ts'
 
+/** A fetch's bound, and a partition's share of it (Kafka's own consumer default), unless the buffer is smaller. */
+export const FETCH_MAX_BYTES = 8 * 1024 * 1024
+export const PARTITION_FETCH_MAX_BYTES = 1024 * 1024
+
 export interface ConsumerHandlers {
   /** Takes one fetch's records; resolving it lets the consumer fetch more. isStale: a seek or a rebalance made some of them obsolete. */
   onRecords (runs: RecordRun[], isStale: () => boolean): Promise<void>
@@ -166,8 +170,8 @@ export class GroupConsumer {
       // processor's caches, and the next fetch is served while the buffer is read. One fetch
       // lands in the buffer whole, so it stays small next to the buffer's bound: the buffer holds
       // at most its bound plus one fetch.
-      maxBytes: Math.min(backpressure.maxBufferedBytes, 8 * 1024 * 1024),
-      partitionMaxBytes: Math.max(64 * 1024, Math.min(1024 * 1024, Math.floor(backpressure.maxBufferedBytes / 4))),
+      maxBytes: Math.min(backpressure.maxBufferedBytes, FETCH_MAX_BYTES),
+      partitionMaxBytes: Math.max(64 * 1024, Math.min(PARTITION_FETCH_MAX_BYTES, Math.floor(backpressure.maxBufferedBytes / 4))),
       // As long as kafkajs' own retries: a broker restart pauses the pipeline, it does not end it.
       giveUpMs: 90_000,
     }, {
