@@ -1,7 +1,8 @@
 // The buffer between the Kafka consumer and the micro-batch loop, and the rate throttle.
 //
 // The buffer holds record runs (consume/records.ts) in fetch order. Backpressure: while the
-// buffer is over its bounds, the consumer's handler waits, so nothing more is fetched. Throttle:
+// buffer is over its bounds, the consumer's handler waits, so nothing more is fetched, and the
+// batch loop takes a batch at once (ready()) rather than wait for more records. Throttle:
 // Spark-style maxRatePerPartition; a batch takes at most about one second of a partition's rate,
 // so the sleep after a batch stays short and never holds a checkpoint back for long.
 import type { ProcessorConfig } from '../config/types.ts'
