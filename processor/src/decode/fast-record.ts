@@ -25,6 +25,25 @@ const ZERO = 0x30
 const NINE = 0x39
 const DOT = 0x2e
 
+/** plainNumber()'s answers when it does not read a number. */
+const NOT_PLAIN = -1
+const NOT_JSON = -2
+
+/** Kinds of value slot in a shape. */
+const NUMBER_SLOT = 0
+const KEY_SLOT = 1
+
+/**
+ * A record's shape: literals[0], slot 0, literals[1], slot 1, ..., literals[n]. A slot is a
+ * number (bits: which field, 0 for one no profile reads) or the key.
+ */
+interface Shape {
+  literals: Uint8Array[]
+  bits: number[]
+  kinds: number[]
+  runId: string
+}
+
 const KEY = 1
 const EVENT_TIME = 2
 const VALUE = 4
@@ -47,6 +66,8 @@ function isSpace (byte: number): boolean {
 export class FastDecoder {
   /** The fields of the last record decode() accepted; overwritten by the next call. */
   readonly record: RecordFields = { key: '', eventTime: 0, value: 0, runId: '', seq: 0 }
+  /** Records read by matching the shape of an earlier one (decodeAt). */
+  matched = 0
   private readonly names: Array<{ bytes: Buffer, bit: number }>
   private readonly maxBytes: number
   /** The last run id read, and its bytes: records of one run repeat it, so it is read once. */
@@ -57,6 +78,13 @@ export class FastDecoder {
   private end = 0
   /** The end of the value being read (exclusive). */
   private limit = 0
+  /** The number plainNumber() read last. */
+  private plain = 0
+  /** The value slots read() found, four numbers each: field bit, kind, start, end (exclusive). */
+  private readonly slots: number[] = []
+  /** The shape records are matched against first (decodeAt), and how often read() ran since. */
+  private shape: Shape | undefined
+  private misses = 0
 
   constructor (valueField: string, maxBytes: number) {
     this.maxBytes = maxBytes
@@ -73,9 +101,31 @@ export class FastDecoder {
     return this.decodeAt(value, 0, value.length, key, 0, key.length)
   }
 
-  /** decode() of the value in value[start, end) with the key in key[keyStart, keyEnd). */
+  /**
+   * decode() of the value in value[start, end) with the key in key[keyStart, keyEnd).
+   *
+   * Records of one producer mostly share a shape: the same fields in the same order, spaced the
+   * same, the same run id and the same unread strings; only the numbers and the key differ. The
+   * last accepted record's shape is kept (learnShape) and the next record is first matched
+   * against it (matchShape): its bytes between the numbers and the key must equal the shape's,
+   * so the record has that record's fields and is JSON as that one was, and only the numbers and
+   * the key are read. A record that differs goes through the full reading (read), whose
+   * acceptance may teach a new shape.
+   */
   decodeAt (value: Buffer, start: number, end: number, key: Buffer, keyStart: number, keyEnd: number): boolean {
     if (end === start || end - start > this.maxBytes) return false
+    if (this.shape !== undefined && this.matchShape(value, start, end, key, keyStart, keyEnd)) {
+      this.matched++
+      return true
+    }
+    if (!this.read(value, start, end, key, keyStart, keyEnd)) return false
+    // A shape that keeps missing is replaced now and then, not at every record.
+    if (this.shape === undefined || (++this.misses & 15) === 0) this.learnShape(value, start, end)
+    return true
+  }
+
+  private read (value: Buffer, start: number, end: number, key: Buffer, keyStart: number, keyEnd: number): boolean {
+    this.slots.length = 0
     const length = end
     this.limit = end
     let i = start
@@ -99,11 +149,13 @@ export class FastDecoder {
       if (i >= length) return false
       const first = value[i] as number
       if (first === QUOTE) {
+        const token = i
         i = this.string(value, i + 1)
         if (i < 0) return false
         if (bit === KEY) {
           if (this.end === this.start || !equalBytes(key, keyStart, keyEnd, value, this.start, this.end)) return false
           out.key = value.toString('latin1', this.start, this.end)
+          this.slots.push(KEY, KEY_SLOT, token, i)
         } else if (bit === RUN_ID) {
           if (this.end === this.start) return false
           out.runId = this.runId(value, this.start, this.end)
@@ -112,38 +164,20 @@ export class FastDecoder {
         }
       } else if (first === MINUS || (first >= ZERO && first <= NINE)) {
         if (bit === KEY || bit === RUN_ID) return false
-        // A short non-negative integer (seq, eventTime) or decimal (69.17) is read in the same
-        // pass that checks it: its digits as an integer, over a power of ten for a decimal. Both
-        // are exact doubles while there are at most 15 digits, and one division rounds
-        // correctly, so the result is the double JSON.parse reads. Anything else (a sign, an
-        // exponent, more digits) is checked and read by number() and numberValue().
-        let n = 0
-        let j = i
-        let byte = first
-        while (byte >= ZERO && byte <= NINE) {
-          n = n * 10 + (byte - ZERO)
-          byte = ++j < length ? value[j] as number : -1
-        }
-        const whole = j - i
-        const plain = whole >= 1 && (first > ZERO || whole === 1) // no sign, no leading zero
-        let fraction = 0
-        if (plain && byte === DOT) {
-          byte = ++j < length ? value[j] as number : -1
-          while (byte >= ZERO && byte <= NINE) {
-            n = n * 10 + (byte - ZERO)
-            fraction++
-            byte = ++j < length ? value[j] as number : -1
-          }
-          if (fraction === 0) return false // "1." is not JSON: decode() judges it
-        }
-        if (plain && whole + fraction <= 15 && byte !== 0x65 && byte !== 0x45) {
-          if (fraction > 0) n /= POWERS_OF_TEN[fraction] as number
-          i = j
+        // plainNumber() reads short unsigned numbers; number() and numberValue() the rest.
+        const token = i
+        let n: number
+        const after = this.plainNumber(value, i, length)
+        if (after >= 0) {
+          n = this.plain
+          i = after
         } else {
+          if (after === NOT_JSON) return false // "1." is not JSON: decode() judges it
           i = this.number(value, i)
           if (i < 0) return false
-          if (bit !== 0) n = this.numberValue(value, this.start, this.end)
+          n = bit !== 0 ? this.numberValue(value, this.start, this.end) : 0
         }
+        this.slots.push(bit, NUMBER_SLOT, token, i)
         if (bit !== 0) {
           if (bit === EVENT_TIME) {
             if (!Number.isSafeInteger(n) || n < 0) return false
@@ -171,6 +205,101 @@ export class FastDecoder {
     }
     while (i < length && isSpace(value[i] as number)) i++
     return i === length && seen === ALL
+  }
+
+  /** The record just read, as a shape: the bytes around its numbers and its key. */
+  private learnShape (value: Buffer, start: number, end: number): void {
+    const literals: Uint8Array[] = []
+    const bits: number[] = []
+    const kinds: number[] = []
+    let from = start
+    for (let s = 0; s < this.slots.length; s += 4) {
+      literals.push(Uint8Array.from(value.subarray(from, this.slots[s + 2] as number)))
+      bits.push(this.slots[s] as number)
+      kinds.push(this.slots[s + 1] as number)
+      from = this.slots[s + 3] as number
+    }
+    literals.push(Uint8Array.from(value.subarray(from, end)))
+    this.shape = { literals, bits, kinds, runId: this.record.runId }
+  }
+
+  /** Reads the record if it has the shape's bytes around its numbers and its key; false if not. */
+  private matchShape (value: Buffer, start: number, end: number, key: Buffer, keyStart: number, keyEnd: number): boolean {
+    const { literals, bits, kinds, runId } = this.shape as Shape
+    const out = this.record
+    let i = start
+    for (let s = 0; s <= bits.length; s++) {
+      const literal = literals[s] as Uint8Array
+      const n = literal.length
+      if (i + n > end) return false
+      for (let k = 0; k < n; k++) {
+        if (value[i + k] !== literal[k]) return false
+      }
+      i += n
+      if (s === bits.length) break
+      const bit = bits[s] as number
+      if (kinds[s] === KEY_SLOT) {
+        if (value[i] !== QUOTE) return false
+        const from = i + 1
+        let j = from
+        while (j < end && PLAIN[value[j] as number] === 1) j++
+        if (j === from || j >= end || value[j] !== QUOTE || !equalBytes(key, keyStart, keyEnd, value, from, j)) return false
+        out.key = value.toString('latin1', from, j)
+        i = j + 1
+      } else {
+        const after = this.plainNumber(value, i, end)
+        if (after < 0) return false
+        i = after
+        const n = this.plain
+        if (bit === EVENT_TIME) {
+          if (!Number.isSafeInteger(n)) return false
+          out.eventTime = n
+        } else if (bit === VALUE) {
+          out.value = n
+        } else if (bit === SEQ) {
+          if (!Number.isSafeInteger(n)) return false
+          out.seq = n
+        }
+      }
+    }
+    if (i !== end) return false
+    out.runId = runId
+    return true
+  }
+
+  /**
+   * A short unsigned number from i (an integer or a decimal such as 69.17), read in the same pass
+   * that checks it: its digits as an integer, over a power of ten for a decimal. Both are exact
+   * doubles while there are at most 15 digits, and one division rounds correctly, so the result
+   * (this.plain) is the double JSON.parse reads. Returns the index after it, NOT_JSON for a
+   * point without digits after it, or NOT_PLAIN for anything else (a sign, a leading zero, an
+   * exponent, more digits), which number() and numberValue() read.
+   */
+  private plainNumber (value: Buffer, i: number, length: number): number {
+    if (i >= length) return NOT_PLAIN
+    const first = value[i] as number
+    let n = 0
+    let j = i
+    let byte = first
+    while (byte >= ZERO && byte <= NINE) {
+      n = n * 10 + (byte - ZERO)
+      byte = ++j < length ? value[j] as number : -1
+    }
+    const whole = j - i
+    if (whole === 0 || (first === ZERO && whole > 1)) return NOT_PLAIN
+    let fraction = 0
+    if (byte === DOT) {
+      byte = ++j < length ? value[j] as number : -1
+      while (byte >= ZERO && byte <= NINE) {
+        n = n * 10 + (byte - ZERO)
+        fraction++
+        byte = ++j < length ? value[j] as number : -1
+      }
+      if (fraction === 0) return NOT_JSON
+    }
+    if (whole + fraction > 15 || byte === 0x65 || byte === 0x45) return NOT_PLAIN
+    this.plain = fraction > 0 ? n / (POWERS_OF_TEN[fraction] as number) : n
+    return j
   }
 
   /** A string's contents from i (after its quote): plain printable ASCII only. Returns the index after the closing quote, or -1. */
