@@ -21,11 +21,13 @@ import type { Logger } from '../log.ts'
 import type { ProcessorMetrics } from '../metrics/metrics.ts'
 import type { ClosedWindow } from '../window/partition-windows.ts'
 
-/**
- * One Redis command: the shares of some keys of one window (EVALSHA of the merge script) or a
- * ledger overwrite (HSET). `hashes`: how many hashes it writes.
- */
-export type Command = { kind: 'shares', keys: string[], args: string[], hashes: number } | { kind: 'ledger', key: string, fields: Record<string, string>, hashes: 1 }
+/** One Redis command: the shares of some keys of one window (EVALSHA of the merge script) or a ledger overwrite (HSET). */
+export type Command = { kind: 'shares', keys: string[], args: string[] } | { kind: 'ledger', key: string, fields: Record<string, string> }
+
+/** How many hashes a command writes. */
+function hashesOf (command: Command): number {
+  return command.kind === 'shares' ? command.keys.length : 1
+}
 
 export { ledgerKey, windowKey }
 
@@ -50,12 +52,12 @@ export function windowCommands (windows: readonly ClosedWindow[], prefix: string
       args.push(String(agg.count), String(agg.sum), String(agg.min), String(agg.max))
       for (let i = 0; i < extraCount; i++) args.push(String(agg.extras[i] as number))
       if (keys.length === keysPerCall) {
-        commands.push({ kind: 'shares', keys, args, hashes: keys.length })
+        commands.push({ kind: 'shares', keys, args })
         keys = []
         args = header.slice()
       }
     }
-    if (keys.length > 0) commands.push({ kind: 'shares', keys, args, hashes: keys.length })
+    if (keys.length > 0) commands.push({ kind: 'shares', keys, args })
     for (const [runId, ledger] of window.runs) {
       commands.push({
         kind: 'ledger',
@@ -72,7 +74,6 @@ export function windowCommands (windows: readonly ClosedWindow[], prefix: string
           partition,
           writtenAt: at,
         },
-        hashes: 1,
       })
     }
   }
@@ -202,7 +203,7 @@ export class RedisSink {
     if (mode === 'naive') await this.writeNaive(commands)
     else await this.writePooled(commands)
     let hashes = 0
-    for (const command of commands) hashes += command.hashes
+    for (const command of commands) hashes += hashesOf(command)
     this.metrics.redisWrites.inc(hashes)
     return writtenAt
   }
@@ -214,7 +215,7 @@ export class RedisSink {
     let hashes = 0
     for (const command of commands) {
       chunk.push(command)
-      hashes += command.hashes
+      hashes += hashesOf(command)
       if (hashes >= this.config.pipelineSize) {
         chunks.push(chunk)
         chunk = []
